@@ -1,0 +1,75 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""Array-module (``xp``) selection: the only module that may import CuPy.
+
+CuPy is imported lazily, on the first request for a GPU, never at
+``import sklstm``.  Everything above this module receives ``xp`` and calls
+the NumPy API on it.
+"""
+
+import importlib
+import sys
+
+import numpy as np
+
+_INSTALL_HINT = (
+    "device='cuda' needs CuPy and a CUDA GPU. Install the GPU extra with "
+    "`pip install sklstm[gpu]` (it pulls the `cupy-cuda12x` wheel; use "
+    "`cupy-cuda11x` for CUDA 11), or use device='cpu'."
+)
+
+
+def _import_cupy():
+    """Return the ``cupy`` module, or None when it cannot be imported."""
+    try:
+        return importlib.import_module("cupy")
+    except Exception:  # ImportError, or a broken CUDA install raising at import
+        return None
+
+
+def gpu_available():
+    """Whether CuPy is importable and sees at least one usable CUDA device."""
+    cupy = _import_cupy()
+    if cupy is None:
+        return False
+    try:
+        return bool(cupy.is_available())
+    except Exception:
+        return False
+
+
+def get_namespace(device):
+    """Return the array module for ``device`` ('cpu', 'cuda' or 'auto').
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is unknown, or is 'cuda' while no usable GPU exists.
+    """
+    if device == "cpu":
+        return np
+    if device == "auto":
+        return _import_cupy() if gpu_available() else np
+    if device == "cuda":
+        if not gpu_available():
+            raise ValueError(_INSTALL_HINT)
+        return _import_cupy()
+    raise ValueError(f"device must be 'cpu', 'cuda' or 'auto'; got {device!r}.")
+
+
+def is_cupy(xp):
+    """Whether ``xp`` is the CuPy module (checked without importing CuPy)."""
+    return getattr(xp, "__name__", "") == "cupy"
+
+
+def is_cupy_array(a):
+    """Whether ``a`` is a CuPy array, without importing CuPy."""
+    cupy = sys.modules.get("cupy")
+    return cupy is not None and isinstance(a, cupy.ndarray)
+
+
+def to_numpy(a):
+    """Return ``a`` as a NumPy array (copying from the device if needed)."""
+    if is_cupy_array(a):
+        return a.get()
+    return np.asarray(a)

@@ -1,0 +1,557 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""BaseLSTM: parameters, the training loop, prediction and persistence.
+
+The loop reads top-down: ``fit -> _fit -> _fit_loop -> _train_step``.
+Subclasses supply the target handling (``_encode_targets``,
+``_batch_targets``, ``_decode``) and the metric of ``score``.
+"""
+
+import math
+import time
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from sklstm._backend import get_namespace, to_numpy
+from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
+from sklstm._functional import LOSSES
+from sklstm._network import LSTMNetwork
+from sklstm._optimizers import clip_grad_norm, make_optimizer
+from sklstm._sequences import check_sequences, iter_batches
+
+_DTYPE = np.float32
+_PREDICT_BATCH = 256
+_AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
+
+
+def _hidden_sizes(hidden_layer_sizes):
+    if isinstance(hidden_layer_sizes, Integral):
+        return (int(hidden_layer_sizes),)
+    sizes = tuple(hidden_layer_sizes)
+    if not sizes or any(not isinstance(h, Integral) or h < 1 for h in sizes):
+        raise ValueError(
+            "hidden_layer_sizes must be a positive int or a non-empty sequence of "
+            f"positive ints; got {hidden_layer_sizes!r}."
+        )
+    return tuple(int(h) for h in sizes)
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Validate ``sample_weight`` into a float64 array of shape (n_samples,)."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    sw = np.asarray(to_numpy(sample_weight), dtype=np.float64)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, float(sw))
+    if sw.shape != (n_samples,):
+        raise ValueError(f"sample_weight.shape == {sw.shape}, expected ({n_samples},).")
+    if not np.all(np.isfinite(sw)) or np.any(sw < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if not np.any(sw > 0):
+        raise ValueError("sample_weight must have at least one positive value.")
+    return sw
+
+
+def pad_sequence_targets(y, lengths, input_name="y"):
+    """Per-timestep targets (2-D/3-D array or ragged list) → padded array.
+
+    Returns an array of shape (n, T_max) or (n, T_max, k); checks that
+    sequence ``i`` has ``lengths[i]`` targets.
+    """
+    n, T = len(lengths), int(np.max(lengths))
+    if isinstance(y, np.ndarray) and y.dtype != object and y.ndim >= 2:
+        if y.shape[0] != n or y.shape[1] < T:
+            raise ValueError(
+                f"Sequence targets {input_name} have shape {y.shape}; expected "
+                f"({n}, {T}, ...) to match X."
+            )
+        return y[:, :T]
+    rows = [np.asarray(to_numpy(r)) for r in y]
+    if len(rows) != n:
+        raise ValueError(
+            f"X and {input_name} have inconsistent numbers of samples: {n} "
+            f"sequences but {len(rows)} target sequences."
+        )
+    for i, (r, L) in enumerate(zip(rows, lengths, strict=True)):
+        if r.ndim == 0 or len(r) != L:
+            raise ValueError(
+                f"{input_name}[{i}] has {0 if r.ndim == 0 else len(r)} targets but "
+                f"X[{i}] has {L} timesteps: sequence targets need one per timestep."
+            )
+    tail = rows[0].shape[1:]
+    out = np.zeros((n, T) + tail, dtype=np.result_type(*rows))
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+def flatten_valid(Y, lengths):
+    """Concatenate the valid steps of padded per-timestep arrays (n, T, ...)."""
+    return np.concatenate([Y[i, :L] for i, L in enumerate(lengths)])
+
+
+class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the LSTM estimators; not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "return_sequences": ["boolean", StrOptions({"auto"})],
+        "solver": [StrOptions({"adam", "rmsprop", "sgd"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+    }
+
+    _loss = None  # name in sklstm._functional.LOSSES
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        *,
+        bidirectional,
+        dropout,
+        return_sequences,
+        solver,
+        learning_rate_init,
+        alpha,
+        clip_norm,
+        batch_size,
+        max_iter,
+        shuffle,
+        tol,
+        n_iter_no_change,
+        early_stopping,
+        validation_fraction,
+        random_state,
+        warm_start,
+        verbose,
+        device,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.return_sequences = return_sequences
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.clip_norm = clip_norm
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.device = device
+
+    # ------------------------------------------------------- subclass hooks
+    @abstractmethod
+    def _encode_targets(self, y, seqs, first_call, classes=None):
+        """Validate ``y``; return ``(Y, sequence)`` with ``Y`` an encoded
+        array of shape (n,) / (n, k), or (n, T) / (n, T, k) for sequence
+        targets.  Sets ``classes_`` / ``n_outputs_`` on the first call."""
+
+    @abstractmethod
+    def _batch_targets(self, Yb, mask, xp):
+        """Targets of a batch in the layout of the scores (see _functional)."""
+
+    @abstractmethod
+    def _metric(self, y_true, y_pred, sample_weight=None):
+        """The ``score`` metric on flat arrays (higher is better)."""
+
+    def _element_weights(self, Yb):
+        """Extra per-target weights (class weights); 1 by default."""
+        return None
+
+    @property
+    def _n_network_outputs(self):
+        return self.n_outputs_
+
+    # ------------------------------------------------------------------ fit
+    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+        xp = get_namespace(self.device)
+        first_call = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        seqs = check_sequences(self, X, reset=first_call)
+        Y, sequence = self._encode_targets(y, seqs, first_call, classes)
+        sw = check_sample_weight(sample_weight, seqs.n_samples)
+        n = seqs.n_samples
+
+        if first_call:
+            self._random_state = check_random_state(self.random_state)
+            self._reset_fit_attributes()
+            self._sequence_targets = sequence
+        elif sequence != self._sequence_targets:
+            raise ValueError(
+                "y changed between per-sequence and per-timestep targets since the "
+                "first fit; refit from scratch (warm_start=False)."
+            )
+        rs = self._random_state
+        early = self._use_early_stopping(n, incremental)
+        train_idx, val_idx = np.arange(n), None
+        if early:
+            train_idx, val_idx = self._validation_split(n, Y, sequence, rs)
+
+        net = self._make_network(seqs.n_features, xp)
+        if first_call:
+            net.initialize(rs)
+            opt = make_optimizer(self.solver, self.learning_rate_init)
+        else:
+            net.set_coefs(self.coefs_)
+            opt = self._optimizer.to(xp)
+            opt.learning_rate = self.learning_rate_init
+        batch_size = self._batch_size(len(train_idx))
+        max_epochs = 1 if incremental else self.max_iter
+        try:
+            self._fit_loop(
+                net,
+                opt,
+                seqs,
+                Y,
+                sw,
+                train_idx,
+                val_idx,
+                batch_size,
+                max_epochs,
+                incremental,
+                xp,
+            )
+        finally:
+            self.coefs_ = net.get_coefs()
+            self._optimizer = opt.to(np)
+        return self
+
+    def _reset_fit_attributes(self):
+        self.n_iter_, self.t_ = 0, 0
+        self.loss_, self.loss_curve_, self.history_ = None, [], []
+        self.best_loss_ = None
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+
+    def _use_early_stopping(self, n, incremental):
+        if incremental:
+            return False
+        if self.early_stopping == "auto":
+            return n >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
+        return bool(self.early_stopping)
+
+    def _validation_split(self, n, Y, sequence, rs):
+        stratify = None
+        if self._loss == "cross_entropy" and not sequence:
+            counts = np.bincount(Y, minlength=len(self.classes_))
+            if counts[counts > 0].min() >= 2:
+                stratify = Y
+        train_idx, val_idx = train_test_split(
+            np.arange(n),
+            test_size=self.validation_fraction,
+            random_state=rs,
+            stratify=stratify,
+        )
+        if len(train_idx) == 0 or len(val_idx) == 0:
+            raise ValueError(
+                f"early_stopping needs a validation set: {n} samples with "
+                f"validation_fraction={self.validation_fraction} leave none."
+            )
+        return train_idx, val_idx
+
+    def _batch_size(self, n):
+        if self.batch_size == "auto":
+            return min(32, n)
+        if self.batch_size > n:
+            warnings.warn(
+                f"Got batch_size={self.batch_size} larger than the {n} training "
+                "samples; using all of them in one batch.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return min(self.batch_size, n)
+
+    def _make_network(self, n_features, xp):
+        return LSTMNetwork(
+            n_features,
+            _hidden_sizes(self.hidden_layer_sizes),
+            self._n_network_outputs,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            return_sequences=self._sequence_targets,
+            dtype=_DTYPE,
+            xp=xp,
+        )
+
+    def _callbacks(self, net, early):
+        callbacks = []
+        if self.verbose >= 2:
+            callbacks.append(ProgressBar())
+        elif self.verbose:
+            callbacks.append(EpochPrinter())
+        stopper = EarlyStopping(
+            self.tol,
+            self.n_iter_no_change,
+            params=net.params if early else None,
+            monitor="validation_score" if early else "loss",
+        )
+        return callbacks, stopper
+
+    def _fit_loop(
+        self,
+        net,
+        opt,
+        seqs,
+        Y,
+        sw,
+        train_idx,
+        val_idx,
+        batch_size,
+        max_epochs,
+        incremental,
+        xp,
+    ):
+        early = val_idx is not None
+        callbacks, stopper = self._callbacks(net, early)
+        decay = net.decay_mask() if self.alpha > 0 else None
+        if early:
+            self.validation_scores_ = self.validation_scores_ or []
+        rs = self._random_state
+        stopped = False
+        try:
+            for _ in range(max_epochs):
+                t0 = time.time()
+                batches = list(
+                    iter_batches(
+                        seqs.lengths[train_idx],
+                        batch_size,
+                        shuffle=self.shuffle,
+                        random_state=rs,
+                    )
+                )
+                for cb in callbacks:
+                    cb.on_epoch_begin(self.n_iter_ + 1, len(batches))
+                total, weight = 0.0, 0.0
+                for k, b in enumerate(batches):
+                    idx = train_idx[b]
+                    loss = self._train_step(net, opt, seqs, Y, sw, idx, decay, xp)
+                    if not math.isfinite(loss):
+                        self._diverged(stopper)
+                        return
+                    w = float(sw[idx].sum())
+                    total, weight = total + loss * w, weight + w
+                    for cb in callbacks:
+                        cb.on_batch_end(k, loss)
+                self.n_iter_ += 1
+                self.t_ += len(train_idx)
+                self.loss_ = total / weight
+                self.loss_curve_.append(self.loss_)
+                logs = {
+                    "epoch": self.n_iter_,
+                    "loss": self.loss_,
+                    "time": time.time() - t0,
+                    "validation_score": None,
+                }
+                if early:
+                    score = self._score_sequences(net, seqs, Y, sw, val_idx, xp)
+                    self.validation_scores_.append(score)
+                    logs["validation_score"] = score
+                    self.best_validation_score_ = max(self.validation_scores_)
+                else:
+                    self.best_loss_ = min(self.loss_curve_)
+                self.history_.append(logs)
+                for cb in callbacks:
+                    cb.on_epoch_end(self.n_iter_, logs)
+                if stopper.on_epoch_end(self.n_iter_, logs):
+                    stopped = True
+                    if self.verbose:
+                        print(
+                            f"Stopped after {self.n_iter_} epochs: no improvement "
+                            f"of {self.tol} for {self.n_iter_no_change} epochs."
+                        )
+                    break
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training interrupted by the user; keeping the best "
+                "weights found so far.",
+                UserWarning,
+                stacklevel=3,
+            )
+            stopped = True
+        if early:
+            stopper.restore()
+        if not stopped and not incremental and max_epochs == self.max_iter:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _diverged(self, stopper):
+        if stopper.best_params is not None:
+            stopper.restore()
+            warnings.warn(
+                f"The training loss became NaN or infinite in epoch {self.n_iter_ + 1};"
+                " training stopped and the best weights so far were restored. Lower "
+                "learning_rate_init or set clip_norm.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
+        raise ValueError(
+            f"The training loss became NaN or infinite in epoch {self.n_iter_ + 1}; "
+            "no usable model was found. Lower learning_rate_init, set clip_norm, or "
+            "scale the inputs (e.g. with sklstm's Normaliser or StandardScaler)."
+        )
+
+    def _train_step(self, net, opt, seqs, Y, sw, idx, decay, xp):
+        """One forward/backward/update on the batch ``idx``; returns the loss."""
+        X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
+        Z, cache = net.forward(
+            X, lengths, training=True, random_state=self._random_state
+        )
+        target, w = self._targets_and_weights(Y, sw, idx, lengths, Z.shape, xp)
+        loss, dZ = LOSSES[self._loss](Z.reshape(Z.shape[0], -1), target, w, xp=xp)
+        net.backward(dZ.reshape(Z.shape), cache)
+        if decay is not None:
+            scale = self.alpha / len(idx)
+            loss += 0.5 * scale * float(xp.dot(net.params * decay, net.params))
+            net.grads += scale * decay * net.params
+        clip_grad_norm(net.grads, self.clip_norm, xp=xp)
+        opt.update_params(net.params, net.grads, xp=xp)
+        return loss
+
+    def _targets_and_weights(self, Y, sw, idx, lengths, z_shape, xp):
+        """Targets and per-prediction weights of a batch, laid out like the
+        flattened scores: (B,) for per-sequence targets, (T*B,) t-major for
+        per-timestep targets (padded steps weigh 0)."""
+        swb = sw[idx]
+        if self._sequence_targets:
+            T = z_shape[1]
+            Yb = np.swapaxes(Y[idx, :T], 0, 1)  # (T, B, ...)
+            mask = np.arange(T)[:, None] < lengths[None, :]
+            w = mask * swb[None, :]
+        else:
+            Yb, w = Y[idx], swb
+        extra = self._element_weights(Yb)
+        if extra is not None:
+            w = w * extra
+        return self._batch_targets(Yb, xp), xp.asarray(w.astype(_DTYPE).ravel())
+
+    # -------------------------------------------------------------- predict
+    def _network_for_predict(self, seqs, xp):
+        net = self._make_network(seqs.n_features, xp)
+        net.set_coefs(self.coefs_)
+        return net
+
+    def _raw_scores(self, seqs, idx=None, *, net=None, xp=np):
+        """Scores on the host for the sequences ``idx`` (all by default):
+        (n, n_outputs), or (n, T_max, n_outputs) for per-timestep targets."""
+        if net is None:
+            net = self._network_for_predict(seqs, xp)
+        if idx is None:
+            idx = np.arange(seqs.n_samples)
+        lengths = seqs.lengths[idx]
+        k = self._n_network_outputs
+        if self._sequence_targets:
+            out = np.zeros((len(idx), int(lengths.max()), k), dtype=_DTYPE)
+        else:
+            out = np.empty((len(idx), k), dtype=_DTYPE)
+        for b in iter_batches(
+            lengths, _PREDICT_BATCH, shuffle=False, random_state=None
+        ):
+            X, lb = seqs.batch(idx[b], dtype=_DTYPE, xp=xp)
+            Z, _ = net.forward(X, lb, training=False)
+            Z = to_numpy(Z)
+            if self._sequence_targets:
+                out[b, : Z.shape[1]] = Z.transpose(2, 1, 0)
+            else:
+                out[b] = Z.T
+        return out
+
+    def _score_sequences(self, net, seqs, Y, sw, idx, xp):
+        """The ``score`` metric on the sequences ``idx`` (validation)."""
+        S = self._raw_scores(seqs, idx, net=net, xp=xp)
+        y_pred = self._decode_scores(S)
+        y_true, w = Y[idx], sw[idx]
+        if self._sequence_targets:
+            lengths = seqs.lengths[idx]
+            y_true = flatten_valid(y_true, lengths)
+            y_pred = flatten_valid(y_pred, lengths)
+            w = np.repeat(w, lengths)
+        return float(self._metric(y_true, y_pred, sample_weight=w))
+
+    def _predict_scores(self, X):
+        check_is_fitted(self)
+        seqs = check_sequences(self, X, reset=False)
+        return seqs, self._raw_scores(seqs, xp=get_namespace(self.device))
+
+    def _as_input_layout(self, seqs, P):
+        """Per-timestep outputs (n, T_max, ...) in the layout of X: an
+        array for dense X, a list of (T_i, ...) arrays for ragged X."""
+        if self._sequence_targets and seqs.ragged:
+            return [P[i, :L] for i, L in enumerate(seqs.lengths)]
+        return P
+
+    def score(self, X, y, sample_weight=None):
+        """Score of ``predict(X)`` against ``y`` (accuracy or R²).
+
+        For per-timestep targets, every valid timestep counts as one
+        prediction.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
+            Sequences.
+        y : array-like
+            True targets, in the form given to ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the sequences.
+
+        Returns
+        -------
+        score : float
+        """
+        y_pred = self.predict(X)
+        if not self._sequence_targets:
+            return float(self._metric(y, y_pred, sample_weight=sample_weight))
+        seqs = check_sequences(self, X, reset=False)
+        lengths = seqs.lengths
+        y_true = flatten_valid(pad_sequence_targets(y, lengths), lengths)
+        y_flat = flatten_valid(pad_sequence_targets(y_pred, lengths), lengths)
+        w = None if sample_weight is None else np.repeat(sample_weight, lengths)
+        return float(self._metric(y_true, y_flat, sample_weight=w))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

@@ -1,0 +1,128 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""Training-loop callbacks: plain objects with no-op hooks.
+
+A callback that wants training to stop returns ``True`` from
+``on_epoch_end`` (no exceptions are used for control flow).
+"""
+
+import sys
+import time
+
+
+class Callback:
+    """Base class: every hook does nothing."""
+
+    def on_epoch_begin(self, epoch, n_batches):
+        pass
+
+    def on_batch_end(self, batch, loss):
+        pass
+
+    def on_epoch_end(self, epoch, logs):
+        return False
+
+    def on_fit_end(self):
+        pass
+
+
+class EpochPrinter(Callback):
+    """``verbose=1``: one line per epoch."""
+
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    def on_epoch_end(self, epoch, logs):
+        parts = [f"Epoch {logs['epoch']}", f"loss: {logs['loss']:.6f}"]
+        if logs.get("validation_score") is not None:
+            parts.append(f"validation score: {logs['validation_score']:.6f}")
+        parts.append(f"{logs['time']:.2f}s")
+        print(" - ".join(parts), file=self.stream or sys.stdout, flush=True)
+        return False
+
+
+class ProgressBar(Callback):
+    """``verbose=2``: a progress bar over the batches of each epoch.
+
+    Uses tqdm when it is installed, otherwise a plain updating line.
+    """
+
+    def __init__(self, stream=None):
+        self.stream = stream
+        self._bar = None
+
+    def on_epoch_begin(self, epoch, n_batches):
+        self.epoch, self.n_batches, self.done, self.t0 = (
+            epoch,
+            n_batches,
+            0,
+            time.time(),
+        )
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            self._bar = None
+        else:
+            self._bar = tqdm(
+                total=n_batches,
+                desc=f"Epoch {epoch}",
+                unit="batch",
+                leave=False,
+                file=self.stream or sys.stderr,
+            )
+
+    def on_batch_end(self, batch, loss):
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+            return
+        width = 30
+        filled = int(width * self.done / max(self.n_batches, 1))
+        line = (
+            f"\rEpoch {self.epoch} [{'=' * filled}{'.' * (width - filled)}] "
+            f"{self.done}/{self.n_batches} loss: {loss:.4f}"
+        )
+        print(line, end="", file=self.stream or sys.stderr, flush=True)
+
+    def on_epoch_end(self, epoch, logs):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        else:
+            print(file=self.stream or sys.stderr)
+        return EpochPrinter(self.stream).on_epoch_end(epoch, logs)
+
+
+class EarlyStopping(Callback):
+    """Stop when the monitored value has not improved by ``tol`` for
+    ``n_iter_no_change`` epochs in a row (the rule of scikit-learn's MLP).
+
+    Monitors ``validation_score`` (higher is better) when given one, else
+    the training ``loss`` (lower is better).  With ``params`` it keeps a
+    copy of the parameters at the best validation score, to restore.
+    """
+
+    def __init__(self, tol, n_iter_no_change, params=None, monitor="loss"):
+        self.tol, self.n_iter_no_change = tol, n_iter_no_change
+        self.params, self.monitor = params, monitor
+        self.best, self.best_params, self.count = None, None, 0
+
+    def on_epoch_end(self, epoch, logs):
+        value = logs[self.monitor]
+        sign = -1.0 if self.monitor == "loss" else 1.0
+        score = sign * value
+        if self.best is not None and score < self.best + self.tol:
+            self.count += 1
+        else:
+            self.count = 0
+        if self.best is None or score > self.best:
+            self.best = score
+            if self.params is not None:
+                self.best_params = self.params.copy()
+        return self.count > self.n_iter_no_change
+
+    def restore(self):
+        """Copy the best parameters back (in place); no-op without them."""
+        if self.best_params is not None:
+            self.params[...] = self.best_params

@@ -1,0 +1,374 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""LSTMClassifier: LSTM layers, a dense head and a softmax."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+
+from sklstm._base import BaseLSTM, flatten_valid, pad_sequence_targets
+from sklstm._functional import log_softmax
+from sklstm._sequences import check_lengths_match, is_nested_sequence
+
+
+class LSTMClassifier(ClassifierMixin, BaseLSTM):
+    """LSTM classifier for sequences: LSTM layers → Dense → softmax.
+
+    Classifies whole sequences (the head reads the last hidden state), or
+    every timestep of a sequence when ``y`` holds one label per timestep.
+    Trained with softmax cross-entropy by mini-batch Adam, RMSprop or SGD.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(64,)
+        Units of each LSTM layer; ``(64, 32)`` stacks two layers.
+    bidirectional : bool, default=False
+        Run every layer forwards and backwards in time and concatenate the
+        two states (doubles the cost).
+    dropout : float, default=0.0
+        Dropout rate between stacked LSTM layers (as in PyTorch, none after
+        the last layer).
+    return_sequences : bool or 'auto', default='auto'
+        Whether ``y`` has one label per timestep. ``'auto'``: yes when ``y``
+        is 2-D with one column per timestep of ``X``, or a list of label
+        sequences.
+    solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
+        Optimizer; 'sgd' uses momentum 0.9.
+    learning_rate_init : float, default=0.001
+        Step size of the optimizer.
+    alpha : float, default=0.0001
+        L2 penalty on the weights (not biases), scaled by the batch size
+        as in :class:`~sklearn.neural_network.MLPClassifier`.
+    clip_norm : float or None, default=5.0
+        Clip the gradient to this global L2 norm before each update.
+    batch_size : int or 'auto', default='auto'
+        Sequences per mini-batch; 'auto' is ``min(32, n_samples)``.
+        Batches group sequences of similar length.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored value (validation score with
+        early stopping, training loss otherwise).
+    n_iter_no_change : int, default=10
+        Stop after this many epochs without an improvement of ``tol``.
+    early_stopping : bool or 'auto', default='auto'
+        Hold out ``validation_fraction`` of the data, stop when its accuracy
+        stops improving and restore the best weights. 'auto' enables it from
+        1000 samples on.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping (stratified).
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss, as in
+        :class:`~sklearn.linear_model.LogisticRegression`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, shuffling, the validation split and dropout: an int
+        makes fits repeatable bit for bit.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights **and** optimizer state.
+    verbose : int, default=0
+        0 is silent, 1 prints a line per epoch, 2 adds a progress bar (tqdm
+        when installed).
+    device : {'cpu', 'cuda', 'auto'}, default='cpu'
+        Where to compute: 'cuda' needs CuPy (``pip install sklstm[gpu]``);
+        'auto' uses a GPU when one is usable.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Features per timestep; for 2-D ``X``, the number of timesteps.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when ``X`` was a 2-D DataFrame.
+    n_outputs_ : int
+        Number of outputs of the dense head (``len(classes_)``).
+    n_iter_ : int
+        Epochs run.
+    t_ : int
+        Training samples seen.
+    loss_ : float
+        Training loss of the last epoch.
+    loss_curve_ : list of float
+        Training loss of each epoch.
+    best_loss_ : float or None
+        Lowest training loss (None with early stopping).
+    validation_scores_ : list of float or None
+        Validation accuracy of each epoch (None without early stopping).
+    best_validation_score_ : float or None
+        Best validation accuracy (None without early stopping).
+    history_ : list of dict
+        One dict per epoch: ``epoch``, ``loss``, ``validation_score``,
+        ``time`` (seconds).
+    coefs_ : list of dict
+        Weights as NumPy arrays in PyTorch's ``nn.LSTM`` layout and gate
+        order (i, f, g, o): one dict per LSTM layer (``weight_ih``,
+        ``weight_hh``, ``bias_ih``, ``bias_hh``, plus ``*_reverse`` when
+        bidirectional), then one for the head (``weight``, ``bias``).
+
+    See Also
+    --------
+    LSTMRegressor : The same network with a linear output and squared loss.
+    sklearn.neural_network.MLPClassifier : The feed-forward model whose
+        interface this follows.
+
+    Notes
+    -----
+    Computation is in float32. Sequences of different lengths are padded
+    internally and padding never changes a result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 15, 1))
+    >>> y = np.where(X[:, 0, 0] > 0, "up", "down")  # set by the first step
+    >>> clf = LSTMClassifier(hidden_layer_sizes=16, max_iter=30,
+    ...                      random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> float(clf.score(X, y)) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseLSTM._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _loss = "cross_entropy"
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64,),
+        *,
+        bidirectional=False,
+        dropout=0.0,
+        return_sequences="auto",
+        solver="adam",
+        learning_rate_init=0.001,
+        alpha=0.0001,
+        clip_norm=5.0,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        class_weight=None,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        device="cpu",
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            return_sequences=return_sequences,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            clip_norm=clip_norm,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+        )
+        self.class_weight = class_weight
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of arrays of shape (n_timesteps_i, n_features)
+            Training sequences; a 2-D array holds univariate sequences and a
+            list holds sequences of different lengths.
+        y : array-like of shape (n_samples,), or per-timestep labels of shape \
+(n_samples, n_timesteps) or a list of label sequences
+            Labels of any type (strings included).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+
+        Returns
+        -------
+        self : LSTMClassifier
+            Fitted estimator.
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train for exactly one epoch over ``X``, keeping earlier training.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+        y : array-like
+            Labels, as in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required on the first call.
+
+        Returns
+        -------
+        self : LSTMClassifier
+            The estimator, trained one more epoch.
+        """
+        if not hasattr(self, "coefs_"):
+            self._validate_params()
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight='balanced' is not supported by partial_fit; pass a "
+                    "dict of class weights."
+                )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _is_sequence_target(self, y, seqs):
+        if self.return_sequences != "auto":
+            return bool(self.return_sequences)
+        if is_nested_sequence(y):
+            return True
+        shape = np.shape(y) if not isinstance(y, list) else np.asarray(y).shape
+        return len(shape) == 2 and shape[1] > 1 and shape[1] == seqs.lengths.max()
+
+    def _encode_targets(self, y, seqs, first_call, classes=None):
+        if y is None:
+            raise ValueError("LSTMClassifier requires y to be passed, but y is None.")
+        sequence = self._is_sequence_target(y, seqs)
+        if sequence:
+            labels = pad_sequence_targets(
+                y if is_nested_sequence(y) else np.asarray(y), seqs.lengths
+            )
+            flat = flatten_valid(labels, seqs.lengths)
+        else:
+            labels = flat = column_or_1d(y, warn=True)
+            check_lengths_match(seqs, labels)
+        check_classification_targets(flat)
+        if first_call:
+            self.classes_ = np.unique(flat if classes is None else np.asarray(classes))
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    "LSTMClassifier needs samples of at least 2 classes in the data; "
+                    f"got only class {self.classes_[0]!r}."
+                )
+            self.n_outputs_ = len(self.classes_)
+            self._class_weights = self._compute_class_weights(flat)
+        unknown = np.setdiff1d(np.unique(flat), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"y contains labels not seen in the first fit: {unknown.tolist()[:10]}."
+            )
+        Y = np.searchsorted(self.classes_, labels)
+        if sequence:
+            Y[np.arange(Y.shape[1])[None, :] >= seqs.lengths[:, None]] = 0
+        return Y.astype(np.intp), sequence
+
+    def _compute_class_weights(self, flat):
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, dict):
+            missing = set(self.class_weight) - set(self.classes_.tolist())
+            if missing:
+                raise ValueError(
+                    f"class_weight has labels not in y: {sorted(missing)}."
+                )
+        return compute_class_weight(self.class_weight, classes=self.classes_, y=flat)
+
+    def _element_weights(self, Yb):
+        if self._class_weights is None:
+            return None
+        return self._class_weights[Yb]
+
+    def _batch_targets(self, Yb, xp):
+        return xp.asarray(Yb.ravel())
+
+    def _decode_scores(self, S):
+        return S.argmax(axis=-1)
+
+    def _metric(self, y_true, y_pred, sample_weight=None):
+        return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+
+    # ------------------------------------------------------------ predict
+    def predict(self, X):
+        """Predict the label of each sequence (or of each timestep).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,), or per-timestep labels of shape \
+(n_samples, n_timesteps) (a list of arrays for ragged ``X``)
+            Predicted labels.
+        """
+        seqs, S = self._predict_scores(X)
+        return self._as_input_layout(seqs, self.classes_[S.argmax(axis=-1)])
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes), or \
+(n_samples, n_timesteps, n_classes) / a list for per-timestep labels
+            Log-probabilities, columns ordered as ``classes_``.
+        """
+        seqs, S = self._predict_scores(X)
+        S = np.moveaxis(S.astype(np.float64), -1, 0)
+        return self._as_input_layout(seqs, np.moveaxis(log_softmax(S, xp=np), 0, -1))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), or \
+(n_samples, n_timesteps, n_classes) / a list for per-timestep labels
+            Probabilities, columns ordered as ``classes_``.
+        """
+        logp = self.predict_log_proba(X)
+        if isinstance(logp, list):
+            return [np.exp(p) for p in logp]
+        return np.exp(logp)
+
+    score = BaseLSTM.score
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags

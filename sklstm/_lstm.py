@@ -1,0 +1,212 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""One LSTM layer in one direction: forward and backpropagation through time.
+
+Everything is feature-major so that each per-step operation touches
+contiguous memory (PERFORMANCE.md, hazard 3):
+
+=========  ==============  ==================================================
+name       shape           meaning
+=========  ==============  ==================================================
+X          (F+1, T, B)     layer input; the last row is all ones (bias)
+Wx         (4H, F+1)       input weights, last column = bias
+Wh         (4H, H)         recurrent weights
+Y          (H, T, B)       hidden states h_t (may be a row block of a bigger
+                           buffer: only the row stride may differ)
+A          (T, 4H, B)      gate activations, internal order (o, i, f, g)
+C          (T, H, B)       cell states c_t;  TC = tanh(C)
+dG         (4H, T, B)      gradients w.r.t. gate pre-activations
+=========  ==============  ==================================================
+
+Gate rows are kept in the order (o, i, f, g) so that the three sigmoid
+gates form one contiguous block: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5, with
+the 1/2 folded into a scaled copy of the weights, so one ``tanh`` call
+covers all four gates (PERFORMANCE.md, hazard 1).  The public weight layout
+(PyTorch's (i, f, g, o)) is produced by :func:`to_torch_order`.
+
+The layer ignores sequence lengths: a padded step only ever influences later
+(padded) steps, and backpropagation gives padded steps exactly zero gradient
+because the loss above them does.  Reverse directions are run on
+length-aware reversed inputs by the caller.
+"""
+
+import numpy as np
+
+# permutation from PyTorch gate order (i, f, g, o) to ours (o, i, f, g)
+_TORCH_TO_OURS = (3, 0, 1, 2)
+_OURS_TO_TORCH = (1, 2, 3, 0)
+
+
+def _permute_gates(W, order):
+    H = W.shape[0] // 4
+    blocks = [W[k * H : (k + 1) * H] for k in order]
+    return np.concatenate(blocks, axis=0)
+
+
+def to_torch_order(W):
+    """Reorder gate rows from internal (o, i, f, g) to PyTorch (i, f, g, o)."""
+    return _permute_gates(W, _OURS_TO_TORCH)
+
+
+def from_torch_order(W):
+    """Reorder gate rows from PyTorch (i, f, g, o) to internal (o, i, f, g)."""
+    return _permute_gates(W, _TORCH_TO_OURS)
+
+
+def sigmoid_scale(H, dtype, *, xp):
+    """Column (4H, 1): 0.5 on the sigmoid gates (o, i, f), 1 on g."""
+    s = xp.ones((4 * H, 1), dtype=dtype)
+    s[: 3 * H] = 0.5
+    return s
+
+
+class LSTMCache:
+    """What the backward pass needs from a forward pass."""
+
+    __slots__ = ("X", "Y", "A", "C", "TC", "h0", "c0")
+
+    def __init__(self, X, Y, A, C, TC, h0, c0):
+        self.X, self.Y, self.A, self.C, self.TC = X, Y, A, C, TC
+        self.h0, self.c0 = h0, c0
+
+
+def lstm_forward(X, Wx, Wh, Y, *, h0=None, c0=None, keep=True, xp):
+    """Run one LSTM direction over all T steps of ``X``.
+
+    Parameters
+    ----------
+    X : array of shape (F+1, T, B)
+        Input with a final row of ones.
+    Wx, Wh : arrays of shape (4H, F+1) and (4H, H)
+        Weights in internal gate order (o, i, f, g).
+    Y : array of shape (H, T, B)
+        Output buffer for the hidden states (written in place).
+    h0, c0 : arrays of shape (H, B), optional
+        Initial states; zeros when omitted.
+    keep : bool
+        Keep the activations for :func:`lstm_backward` (training).
+
+    Returns
+    -------
+    cache : LSTMCache
+        Activations, or only the final cell state when ``keep`` is False.
+    """
+    F1, T, B = X.shape
+    H = Wh.shape[1]
+    s = sigmoid_scale(H, Wx.dtype, xp=xp)
+    Wxs, Whs = Wx * s, Wh * s
+    G = xp.matmul(Wxs, X.reshape(F1, T * B)).reshape(4 * H, T, B)
+    n_keep = T if keep else 1
+    A = xp.empty((n_keep, 4 * H, B), dtype=X.dtype)
+    C = xp.empty((n_keep if keep else 2, H, B), dtype=X.dtype)
+    TC = xp.empty((n_keep, H, B), dtype=X.dtype)
+    tmp = xp.empty((H, B), dtype=X.dtype)
+    h, c = h0, c0
+    for t in range(T):
+        k = t if keep else 0
+        z = A[k]
+        if h is None:
+            z[...] = G[:, t]
+        else:
+            xp.matmul(Whs, h, out=z)
+            z += G[:, t]
+        xp.tanh(z, out=z)
+        sig = z[: 3 * H]
+        sig *= 0.5
+        sig += 0.5
+        o, i, f, g = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
+        c_new = C[t if keep else t % 2]
+        xp.multiply(i, g, out=c_new)
+        if c is not None:
+            xp.multiply(f, c, out=tmp)
+            c_new += tmp
+        xp.tanh(c_new, out=TC[k])
+        xp.multiply(o, TC[k], out=Y[:, t])
+        h, c = Y[:, t], c_new
+    if not keep:
+        C = c[None]
+    return LSTMCache(X, Y, A, C, TC, h0, c0)
+
+
+def lstm_backward(dY, cache, Wx, Wh, dWx, dWh, *, need_dX=True, need_dh0=False, xp):
+    """Backpropagate through one LSTM direction.
+
+    Parameters
+    ----------
+    dY : array of shape (H, T, B)
+        Gradient w.r.t. the hidden states ``Y`` (zero on padded steps).
+    cache : LSTMCache
+        From :func:`lstm_forward` with ``keep=True``.
+    Wx, Wh : arrays
+        The (unscaled) weights used in the forward pass.
+    dWx, dWh : arrays of the shapes of Wx and Wh
+        Gradients, overwritten.
+    need_dX : bool
+        Whether to return the gradient w.r.t. the input (without its ones row).
+    need_dh0 : bool
+        Whether to return gradients w.r.t. ``h0`` and ``c0``.
+
+    Returns
+    -------
+    dX : array of shape (F, T, B) or None
+    dh0, dc0 : arrays of shape (H, B) or None
+    """
+    X, Y, A, C, TC = cache.X, cache.Y, cache.A, cache.C, cache.TC
+    F1, T, B = X.shape
+    H = Wh.shape[1]
+    # Factors that do not depend on the backward recursion, for all steps at
+    # once (few large calls instead of many small ones).
+    o, i, f, g = A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :]
+    Q = xp.empty((T, 4 * H, B), dtype=X.dtype)  # dG = [dh, dc, dc, dc] * Q
+    Dc = xp.empty((T, H, B), dtype=X.dtype)  # dc += dh * Dc
+    S = A[:, : 3 * H]
+    dS = Q[:, : 3 * H]
+    xp.subtract(1, S, out=dS)
+    dS *= S  # sigmoid' for (o, i, f)
+    Q[:, :H] *= TC  # do: dh * tanh(c) * o'
+    Q[:, H : 2 * H] *= g  # di: dc * g * i'
+    if T > 1:
+        Q[1:, 2 * H : 3 * H] *= C[:-1]  # df: dc * c_prev * f'
+    if cache.c0 is None:
+        Q[0, 2 * H : 3 * H] = 0
+    else:
+        Q[0, 2 * H : 3 * H] *= cache.c0
+    Qg = Q[:, 3 * H :]
+    xp.multiply(g, g, out=Qg)
+    xp.subtract(1, Qg, out=Qg)
+    Qg *= i  # dg: dc * i * (1 - g^2)
+    xp.multiply(TC, TC, out=Dc)
+    xp.subtract(1, Dc, out=Dc)
+    Dc *= o
+
+    dG = xp.empty((4 * H, T, B), dtype=X.dtype)
+    dh = xp.empty((H, B), dtype=X.dtype)
+    dh_rec = xp.zeros((H, B), dtype=X.dtype)
+    dc = xp.zeros((H, B), dtype=X.dtype)
+    tmp = xp.empty((H, B), dtype=X.dtype)
+    for t in range(T - 1, -1, -1):
+        dz = dG[:, t]
+        xp.add(dY[:, t], dh_rec, out=dh)
+        xp.multiply(dh, Q[t, :H], out=dz[:H])
+        xp.multiply(dh, Dc[t], out=tmp)
+        dc += tmp
+        xp.multiply(dc, Q[t, H:].reshape(3, H, B), out=dz[H:].reshape(3, H, B))
+        dc *= f[t]
+        if t > 0 or need_dh0:
+            xp.matmul(Wh.T, dz, out=dh_rec)
+
+    dG2 = dG.reshape(4 * H, T * B)
+    xp.matmul(dG2, X.reshape(F1, T * B).T, out=dWx)
+    if T > 1:
+        Yp = Y[:, : T - 1].reshape(H, (T - 1) * B)
+        xp.matmul(dG[:, 1:].reshape(4 * H, (T - 1) * B), Yp.T, out=dWh)
+    else:
+        dWh[...] = 0
+    if cache.h0 is not None:
+        dWh += xp.matmul(dG[:, 0], cache.h0.T)
+    dX = None
+    if need_dX:
+        dX = xp.matmul(Wx[:, : F1 - 1].T, dG2).reshape(F1 - 1, T, B)
+    if need_dh0:
+        return dX, dh_rec, dc
+    return dX, None, None

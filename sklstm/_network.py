@@ -1,0 +1,337 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""A stack of (bidirectional) LSTM layers with a dense head.
+
+All parameters live in one flat array (``params``) with named views, so a
+single vectorised optimizer update serves every layer; gradients live in a
+flat array of the same layout (``grads``).  Batches are feature-major
+``(F+1, T, B)`` with a final row of ones (see :mod:`sklstm._lstm`).
+
+Padding: sequence ``b`` is valid for ``t < lengths[b]``.  Forward layers run
+over padded steps harmlessly (they come after the valid ones); reverse
+layers run on each sequence reversed within its own length; the head reads
+each sequence's own last step, and losses give padded steps weight 0.
+"""
+
+import numpy as np
+
+from sklstm._backend import to_numpy
+from sklstm._lstm import (
+    from_torch_order,
+    lstm_backward,
+    lstm_forward,
+    to_torch_order,
+)
+
+
+def reverse_index(lengths, T):
+    """Index (T, B) reversing each sequence within its length.
+
+    ``rev[t, b] = lengths[b] - 1 - t`` for valid steps; padded steps map to
+    themselves, so the map is its own inverse.  None when no padding.
+    """
+    lengths = np.asarray(lengths)
+    if np.all(lengths == T):
+        return None
+    t = np.arange(T)[:, None]
+    return np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
+
+
+def reverse_time(X, rev, *, xp):
+    """Reverse the valid part of each sequence of ``X`` (K, T, B)."""
+    if rev is None:
+        return xp.ascontiguousarray(X[:, ::-1])
+    return X[:, rev, xp.arange(X.shape[2])[None, :]]
+
+
+class _Cache:
+    __slots__ = ("lengths", "rev", "layers", "masks", "inputs", "feat", "top")
+
+
+class LSTMNetwork:
+    """Stacked LSTM layers and a dense output layer over one flat parameter array.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Features per timestep.
+    hidden_layer_sizes : tuple of int
+        Units of each LSTM layer.
+    n_outputs : int
+        Units of the dense head (classes, or regression targets).
+    bidirectional : bool
+        Run each layer forward and backward in time, concatenating states.
+    dropout : float
+        Dropout rate between LSTM layers (not after the last one).
+    return_sequences : bool
+        Apply the head at every timestep instead of only the last one.
+    dtype : numpy dtype
+    xp : array module
+    """
+
+    def __init__(
+        self,
+        n_inputs,
+        hidden_layer_sizes,
+        n_outputs,
+        *,
+        bidirectional=False,
+        dropout=0.0,
+        return_sequences=False,
+        dtype=np.float32,
+        xp=np,
+    ):
+        self.n_inputs = n_inputs
+        self.hidden_layer_sizes = tuple(int(h) for h in hidden_layer_sizes)
+        self.n_outputs = n_outputs
+        self.n_directions = 2 if bidirectional else 1
+        self.dropout = dropout
+        self.return_sequences = return_sequences
+        self.dtype = np.dtype(dtype)
+        self.xp = xp
+
+        self.layout = []  # (name, shape)
+        F = n_inputs
+        for layer, H in enumerate(self.hidden_layer_sizes):
+            for d in range(self.n_directions):
+                self.layout.append((f"Wx{layer}_{d}", (4 * H, F + 1)))
+                self.layout.append((f"Wh{layer}_{d}", (4 * H, H)))
+            F = H * self.n_directions
+        self.n_top = F
+        self.layout.append(("Wy", (n_outputs, F + 1)))
+        self.n_params = sum(int(np.prod(s)) for _, s in self.layout)
+        self.params = xp.zeros(self.n_params, dtype=self.dtype)
+        self.grads = xp.zeros(self.n_params, dtype=self.dtype)
+        self.P = self._views(self.params)
+        self.G = self._views(self.grads)
+
+    def _views(self, flat):
+        views, start = {}, 0
+        for name, shape in self.layout:
+            size = int(np.prod(shape))
+            views[name] = flat[start : start + size].reshape(shape)
+            start += size
+        return views
+
+    def decay_mask(self):
+        """Flat 0/1 array: 1 on weights, 0 on biases (L2 applies to weights)."""
+        mask = np.ones(self.n_params, dtype=self.dtype)
+        views = self._views(mask)
+        for name, _ in self.layout:
+            views[name][:, -1] = 0
+        return self.xp.asarray(mask)
+
+    # ------------------------------------------------------------ weights
+    def initialize(self, random_state):
+        """Glorot-uniform input and output weights, orthogonal recurrent
+        weights (one orthogonal matrix per gate), zero biases except the
+        forget gate's, which is 1.  Drawn on the host from ``random_state``."""
+        host = np.zeros(self.n_params, dtype=self.dtype)
+        V = self._views(host)
+        for name, (rows, cols) in self.layout:
+            W = V[name]
+            if name.startswith("Wh"):
+                H = cols
+                for k in range(4):
+                    q, r = np.linalg.qr(random_state.standard_normal((H, H)))
+                    W[k * H : (k + 1) * H] = q * np.sign(np.diag(r))
+            else:
+                limit = np.sqrt(6.0 / (rows + cols - 1))
+                W[:, :-1] = random_state.uniform(-limit, limit, (rows, cols - 1))
+                if name.startswith("Wx"):
+                    H = rows // 4
+                    W[2 * H : 3 * H, -1] = 1.0  # forget gate bias
+        self.params[...] = self.xp.asarray(host)
+
+    def get_coefs(self):
+        """Weights as NumPy arrays in PyTorch's layout and gate order.
+
+        Returns a list with one dict per LSTM layer (keys ``weight_ih``,
+        ``weight_hh``, ``bias_ih``, ``bias_hh`` and the same with suffix
+        ``_reverse`` for bidirectional layers) and a final dict for the dense
+        head (``weight``, ``bias``).
+        """
+        V = {k: to_numpy(v) for k, v in self.P.items()}
+        coefs = []
+        for layer in range(len(self.hidden_layer_sizes)):
+            entry = {}
+            for d in range(self.n_directions):
+                sfx = "_reverse" if d else ""
+                Wx, Wh = V[f"Wx{layer}_{d}"], V[f"Wh{layer}_{d}"]
+                entry["weight_ih" + sfx] = to_torch_order(Wx[:, :-1]).copy()
+                entry["weight_hh" + sfx] = to_torch_order(Wh).copy()
+                entry["bias_ih" + sfx] = to_torch_order(Wx[:, -1]).copy()
+                entry["bias_hh" + sfx] = np.zeros_like(Wx[:, -1])
+            coefs.append(entry)
+        coefs.append({"weight": V["Wy"][:, :-1].copy(), "bias": V["Wy"][:, -1].copy()})
+        return coefs
+
+    def set_coefs(self, coefs):
+        """Load weights given in the format of :meth:`get_coefs`."""
+        host = np.zeros(self.n_params, dtype=self.dtype)
+        V = self._views(host)
+        for layer, entry in enumerate(coefs[:-1]):
+            for d in range(self.n_directions):
+                sfx = "_reverse" if d else ""
+                Wx, Wh = V[f"Wx{layer}_{d}"], V[f"Wh{layer}_{d}"]
+                Wx[:, :-1] = from_torch_order(np.asarray(entry["weight_ih" + sfx]))
+                Wh[...] = from_torch_order(np.asarray(entry["weight_hh" + sfx]))
+                bias = np.asarray(entry["bias_ih" + sfx]) + np.asarray(
+                    entry["bias_hh" + sfx]
+                )
+                Wx[:, -1] = from_torch_order(bias)
+        V["Wy"][:, :-1] = coefs[-1]["weight"]
+        V["Wy"][:, -1] = coefs[-1]["bias"]
+        self.params[...] = self.xp.asarray(host)
+
+    # ------------------------------------------------------------ forward
+    def forward(self, X, lengths, *, training=False, random_state=None):
+        """Scores for a batch.
+
+        Parameters
+        ----------
+        X : array of shape (F+1, T, B)
+            Batch with a final row of ones, on this network's device.
+        lengths : ndarray of shape (B,)
+            Valid steps per sequence (host array).
+        training : bool
+            Keep activations for :meth:`backward` and apply dropout.
+        random_state : numpy.random.RandomState
+            Dropout masks are drawn from it (host).
+
+        Returns
+        -------
+        Z : array of shape (n_outputs, B), or (n_outputs, T, B) with
+            ``return_sequences``.
+        cache : object
+            Pass to :meth:`backward`.
+        """
+        xp = self.xp
+        _, T, B = X.shape
+        cache = _Cache()
+        cache.lengths = np.asarray(lengths)
+        cache.rev = reverse_index(cache.lengths, T)
+        rev = None if cache.rev is None else xp.asarray(cache.rev)
+        cache.layers, cache.masks, cache.inputs = [], [], []
+        n_layers = len(self.hidden_layer_sizes)
+        inp = X
+        for layer, H in enumerate(self.hidden_layer_sizes):
+            D = H * self.n_directions
+            Y = xp.empty((D + 1, T, B), dtype=self.dtype)
+            Y[D] = 1
+            P = self.P
+            dir_caches = [
+                lstm_forward(
+                    inp,
+                    P[f"Wx{layer}_0"],
+                    P[f"Wh{layer}_0"],
+                    Y[:H],
+                    keep=training,
+                    xp=xp,
+                )
+            ]
+            if self.n_directions == 2:
+                Xr = reverse_time(inp, rev, xp=xp)
+                Yr = xp.empty((H, T, B), dtype=self.dtype)
+                dir_caches.append(
+                    lstm_forward(
+                        Xr,
+                        P[f"Wx{layer}_1"],
+                        P[f"Wh{layer}_1"],
+                        Yr,
+                        keep=training,
+                        xp=xp,
+                    )
+                )
+                Y[H:D] = reverse_time(Yr, rev, xp=xp)
+            cache.layers.append(dir_caches)
+            mask = None
+            if training and self.dropout > 0 and layer < n_layers - 1:
+                keep = 1.0 - self.dropout
+                m = (random_state.random_sample((D, T, B)) < keep) / keep
+                mask = xp.asarray(m.astype(self.dtype))
+                Y = xp.concatenate([Y[:D] * mask, Y[D:]], axis=0)
+            cache.masks.append(mask)
+            inp = Y
+        cache.top = inp
+        Wy = self.P["Wy"]
+        if self.return_sequences:
+            Z = xp.matmul(Wy, inp.reshape(self.n_top + 1, T * B))
+            cache.feat = None
+            return Z.reshape(-1, T, B), cache
+        feat = self._last_states(inp, cache.lengths)
+        cache.feat = feat
+        return xp.matmul(Wy, feat), cache
+
+    def _last_states(self, Y, lengths):
+        """(D+1, B): forward states at each sequence's last step, reverse
+        states at its first step (where the reverse pass ended), ones row."""
+        xp = self.xp
+        B = Y.shape[2]
+        cols = xp.arange(B)
+        last = xp.asarray(np.asarray(lengths) - 1)
+        H = self.hidden_layer_sizes[-1]
+        feat = Y[:, last, cols]
+        if self.n_directions == 2:
+            feat[H : 2 * H] = Y[H : 2 * H, 0, :]
+        return feat
+
+    # ----------------------------------------------------------- backward
+    def backward(self, dZ, cache, *, need_dX=False):
+        """Fill ``self.grads`` from the gradient ``dZ`` w.r.t. the scores.
+
+        Returns the gradient w.r.t. the input (F, T, B) when ``need_dX``.
+        """
+        xp = self.xp
+        top = cache.top
+        Dp1, T, B = top.shape
+        D = Dp1 - 1
+        Wy, G = self.P["Wy"], self.G
+        if self.return_sequences:
+            dZ2 = dZ.reshape(-1, T * B)
+            xp.matmul(dZ2, top.reshape(Dp1, T * B).T, out=G["Wy"])
+            dY = xp.matmul(Wy[:, :D].T, dZ2).reshape(D, T, B)
+        else:
+            xp.matmul(dZ, cache.feat.T, out=G["Wy"])
+            dfeat = xp.matmul(Wy[:, :D].T, dZ)
+            dY = xp.zeros((D, T, B), dtype=self.dtype)
+            cols = xp.arange(B)
+            last = xp.asarray(cache.lengths - 1)
+            H = self.hidden_layer_sizes[-1]
+            dY[:H, last, cols] = dfeat[:H]
+            if self.n_directions == 2:
+                dY[H:, 0, :] = dfeat[H:]
+        rev = None if cache.rev is None else xp.asarray(cache.rev)
+        P = self.P
+        for layer in range(len(self.hidden_layer_sizes) - 1, -1, -1):
+            H = self.hidden_layer_sizes[layer]
+            dirs = cache.layers[layer]
+            if cache.masks[layer] is not None:
+                dY *= cache.masks[layer]
+            want_dX = layer > 0 or need_dX
+            dX, _, _ = lstm_backward(
+                dY[:H],
+                dirs[0],
+                P[f"Wx{layer}_0"],
+                P[f"Wh{layer}_0"],
+                G[f"Wx{layer}_0"],
+                G[f"Wh{layer}_0"],
+                need_dX=want_dX,
+                xp=xp,
+            )
+            if self.n_directions == 2:
+                dYr = reverse_time(dY[H:], rev, xp=xp)
+                dXr, _, _ = lstm_backward(
+                    dYr,
+                    dirs[1],
+                    P[f"Wx{layer}_1"],
+                    P[f"Wh{layer}_1"],
+                    G[f"Wx{layer}_1"],
+                    G[f"Wh{layer}_1"],
+                    need_dX=want_dX,
+                    xp=xp,
+                )
+                if want_dX:
+                    dX += reverse_time(dXr, rev, xp=xp)
+            dY = dX
+        return dY if need_dX else None

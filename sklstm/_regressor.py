@@ -1,0 +1,299 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""LSTMRegressor: LSTM layers and a linear dense head."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils import check_array
+
+from sklstm._base import BaseLSTM, pad_sequence_targets
+from sklstm._sequences import check_lengths_match, is_nested_sequence
+
+
+class LSTMRegressor(RegressorMixin, BaseLSTM):
+    """LSTM regressor for sequences: LSTM layers → Dense (linear output).
+
+    Predicts one or several values per sequence (the head reads the last
+    hidden state), or per timestep when ``y`` holds a value per timestep.
+    Trained on the squared error by mini-batch Adam, RMSprop or SGD.
+    Scale the targets (e.g. with
+    :class:`~sklearn.compose.TransformedTargetRegressor`) when they are far
+    from unit scale.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(64,)
+        Units of each LSTM layer; ``(64, 32)`` stacks two layers.
+    bidirectional : bool, default=False
+        Run every layer forwards and backwards in time and concatenate the
+        two states (doubles the cost).
+    dropout : float, default=0.0
+        Dropout rate between stacked LSTM layers (as in PyTorch, none after
+        the last layer).
+    return_sequences : bool or 'auto', default='auto'
+        Whether ``y`` has one value per timestep. ``'auto'``: yes when ``y``
+        is 3-D (n_samples, n_timesteps, n_targets) or a list of sequences; a
+        2-D ``y`` means several targets per sequence, so pass ``True`` for
+        2-D per-timestep targets (n_samples, n_timesteps).
+    solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
+        Optimizer; 'sgd' uses momentum 0.9.
+    learning_rate_init : float, default=0.001
+        Step size of the optimizer.
+    alpha : float, default=0.0001
+        L2 penalty on the weights (not biases), scaled by the batch size
+        as in :class:`~sklearn.neural_network.MLPClassifier`.
+    clip_norm : float or None, default=5.0
+        Clip the gradient to this global L2 norm before each update.
+    batch_size : int or 'auto', default='auto'
+        Sequences per mini-batch; 'auto' is ``min(32, n_samples)``.
+        Batches group sequences of similar length.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored value (validation score with
+        early stopping, training loss otherwise).
+    n_iter_no_change : int, default=10
+        Stop after this many epochs without an improvement of ``tol``.
+    early_stopping : bool or 'auto', default='auto'
+        Hold out ``validation_fraction`` of the data, stop when its accuracy
+        stops improving (R²) and restore the best weights. 'auto' enables it from
+        1000 samples on.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, shuffling, the validation split and dropout: an int
+        makes fits repeatable bit for bit.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights **and** optimizer state.
+    verbose : int, default=0
+        0 is silent, 1 prints a line per epoch, 2 adds a progress bar (tqdm
+        when installed).
+    device : {'cpu', 'cuda', 'auto'}, default='cpu'
+        Where to compute: 'cuda' needs CuPy (``pip install sklstm[gpu]``);
+        'auto' uses a GPU when one is usable.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Features per timestep; for 2-D ``X``, the number of timesteps.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when ``X`` was a 2-D DataFrame.
+    n_outputs_ : int
+        Number of targets per prediction.
+    n_iter_ : int
+        Epochs run.
+    t_ : int
+        Training samples seen.
+    loss_ : float
+        Training loss (half mean squared error) of the last epoch.
+    loss_curve_ : list of float
+        Training loss of each epoch.
+    best_loss_ : float or None
+        Lowest training loss (None with early stopping).
+    validation_scores_ : list of float or None
+        Validation R² of each epoch (None without early stopping).
+    best_validation_score_ : float or None
+        Best validation R² (None without early stopping).
+    history_ : list of dict
+        One dict per epoch: ``epoch``, ``loss``, ``validation_score``,
+        ``time`` (seconds).
+    coefs_ : list of dict
+        Weights as NumPy arrays in PyTorch's ``nn.LSTM`` layout and gate
+        order (i, f, g, o): one dict per LSTM layer (``weight_ih``,
+        ``weight_hh``, ``bias_ih``, ``bias_hh``, plus ``*_reverse`` when
+        bidirectional), then one for the head (``weight``, ``bias``).
+
+    See Also
+    --------
+    LSTMClassifier : The same network with a softmax output.
+    sklearn.neural_network.MLPRegressor : The feed-forward model whose
+        interface this follows.
+
+    Notes
+    -----
+    Computation is in float32; predictions are returned as float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(300, 10))
+    >>> y = X[:, 0] + X[:, -1]  # depends on both ends of each sequence
+    >>> reg = LSTMRegressor(hidden_layer_sizes=16, max_iter=40,
+    ...                     random_state=0).fit(X, y)
+    >>> float(reg.score(X, y)) > 0.8
+    True
+    """
+
+    _loss = "squared_error"
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64,),
+        *,
+        bidirectional=False,
+        dropout=0.0,
+        return_sequences="auto",
+        solver="adam",
+        learning_rate_init=0.001,
+        alpha=0.0001,
+        clip_norm=5.0,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        device="cpu",
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            return_sequences=return_sequences,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            clip_norm=clip_norm,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+        )
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of arrays of shape (n_timesteps_i, n_features)
+            Training sequences; a 2-D array holds univariate sequences and a
+            list holds sequences of different lengths.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), or \
+per-timestep targets (see ``return_sequences``)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            Fitted estimator.
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for exactly one epoch over ``X``, keeping earlier training.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+        y : array-like
+            Targets, as in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+
+        Returns
+        -------
+        self : LSTMRegressor
+            The estimator, trained one more epoch.
+        """
+        if not hasattr(self, "coefs_"):
+            self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _encode_targets(self, y, seqs, first_call, classes=None):
+        if y is None:
+            raise ValueError("LSTMRegressor requires y to be passed, but y is None.")
+        nested = is_nested_sequence(y)
+        if nested:
+            y = [
+                check_array(r, ensure_2d=False, dtype=np.float64, input_name="y")
+                for r in y
+            ]
+        else:
+            y = check_array(
+                y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y"
+            )
+        auto = self.return_sequences == "auto"
+        sequence = (nested or y.ndim == 3) if auto else bool(self.return_sequences)
+        if sequence:
+            Y = pad_sequence_targets(y, seqs.lengths)
+            squeeze = Y.ndim == 2
+            if squeeze:
+                Y = Y[..., None]
+            if Y.ndim != 3:
+                raise ValueError(
+                    f"Per-timestep targets y must be 2-D or 3-D; got {Y.ndim}-D."
+                )
+        else:
+            if y.ndim > 2:
+                raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+            check_lengths_match(seqs, y)
+            squeeze = y.ndim == 1
+            Y = y[:, None] if squeeze else y
+        if first_call:
+            self.n_outputs_ = Y.shape[-1]
+            self._squeeze_output = squeeze
+        elif Y.shape[-1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[-1]} targets but the model was fitted with "
+                f"{self.n_outputs_}."
+            )
+        return Y, sequence
+
+    def _batch_targets(self, Yb, xp):
+        k = Yb.shape[-1]
+        return xp.asarray(np.moveaxis(Yb, -1, 0).reshape(k, -1).astype(np.float32))
+
+    def _decode_scores(self, S):
+        return S
+
+    def _metric(self, y_true, y_pred, sample_weight=None):
+        return r2_score(y_true, y_pred, sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict the target(s) of each sequence (or of each timestep).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets), or \
+per-timestep values (a list of arrays for ragged ``X``)
+            Predicted values, float64.
+        """
+        seqs, S = self._predict_scores(X)
+        S = S.astype(np.float64)
+        if self._squeeze_output:
+            S = S[..., 0]
+        return self._as_input_layout(seqs, S)
+
+    score = BaseLSTM.score
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

@@ -1,0 +1,236 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""The input contract: validation, padding, lengths and length-aware batching.
+
+Accepted ``X`` (DESIGN.md §2):
+
+* 2-D ``(n_samples, n_timesteps)``: univariate sequences, validated with
+  :func:`sklearn.utils.validation.validate_data` (``n_features_in_`` is then
+  ``n_timesteps``, as scikit-learn's common checks expect);
+* 3-D ``(n_samples, n_timesteps, n_features)``, batch-first;
+* ragged: a list (or 1-D object array) of ``(T_i, n_features)`` or ``(T_i,)``
+  arrays.
+
+Whatever the input, the result is a :class:`SequenceData`, which hands out
+padded, feature-major batches ``(F+1, T, B)`` (a final row of ones folds the
+bias into the input projection) on the requested device.
+"""
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+
+from sklstm._backend import is_cupy_array, to_numpy
+
+_FLOATS = (np.float64, np.float32)
+
+
+class SequenceData:
+    """Validated sequences, dense or ragged, with batching helpers.
+
+    Parameters
+    ----------
+    data : ndarray of shape (n, T, F) or (sum of T_i, F)
+        Dense block, or all ragged sequences concatenated.
+    lengths : ndarray of shape (n,)
+        Valid steps of each sequence.
+    offsets : ndarray of shape (n,) or None
+        Start of each sequence in ``data`` when ragged.
+    kind : {'2d', '3d', 'ragged'}
+        How the sequences were given (predictions of sequence targets are
+        returned in the same form).
+    """
+
+    def __init__(self, data, lengths, offsets, kind):
+        self.data, self.lengths, self.offsets, self.kind = data, lengths, offsets, kind
+
+    @property
+    def n_samples(self):
+        return len(self.lengths)
+
+    @property
+    def n_features(self):
+        return self.data.shape[-1]
+
+    @property
+    def ragged(self):
+        return self.offsets is not None
+
+    def sequence(self, i):
+        """Sequence ``i`` as a (T_i, F) array."""
+        if self.offsets is None:
+            return self.data[i]
+        return self.data[self.offsets[i] : self.offsets[i] + self.lengths[i]]
+
+    def batch(self, idx, *, dtype, xp):
+        """Padded batch of the sequences ``idx`` as ``(F+1, T, B)`` on ``xp``.
+
+        Padding is zeros; the final row is ones.  ``T`` is the longest length
+        in the batch.  Returns ``(X, lengths)``; ``lengths`` stays on the host.
+        """
+        lengths = self.lengths[idx]
+        T, B, F = int(lengths.max()), len(idx), self.n_features
+        out = np.empty((F + 1, T, B), dtype=dtype)
+        out[F] = 1
+        if self.offsets is None:
+            out[:F] = self.data[idx, :T].transpose(2, 1, 0)
+        else:
+            out[:F] = 0
+            for j, i in enumerate(idx):
+                out[:F, : lengths[j], j] = self.sequence(i).T
+        return xp.asarray(out), lengths
+
+
+def _is_ragged_container(X):
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
+        return True
+    if isinstance(X, (list, tuple)) and len(X) > 0:
+        return all(hasattr(s, "__len__") and not isinstance(s, str) for s in X) and (
+            any(hasattr(s, "shape") for s in X) or len({len(s) for s in X}) > 1
+        )
+    return False
+
+
+def _check_ragged(X, input_name):
+    seqs = []
+    for i, s in enumerate(X):
+        s = to_numpy(s) if is_cupy_array(s) else s
+        try:
+            s = check_array(
+                s,
+                ensure_2d=False,
+                dtype=_FLOATS,
+                ensure_min_samples=1,
+                input_name=f"{input_name}[{i}]",
+            )
+        except ValueError as exc:
+            raise ValueError(f"Invalid sequence {input_name}[{i}]: {exc}") from None
+        if s.ndim == 1:
+            s = s[:, None]
+        if s.ndim != 2:
+            raise ValueError(
+                f"Each sequence of a ragged {input_name} must be 1-D (T_i,) or 2-D "
+                f"(T_i, n_features); {input_name}[{i}] has shape {s.shape}."
+            )
+        seqs.append(s)
+    if not seqs:
+        raise ValueError(f"{input_name} contains no sequences.")
+    n_features = {s.shape[1] for s in seqs}
+    if len(n_features) > 1:
+        raise ValueError(
+            f"All sequences of {input_name} must have the same number of features; "
+            f"got {sorted(n_features)}."
+        )
+    lengths = np.array([len(s) for s in seqs], dtype=np.intp)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
+    dtype = np.result_type(*[s.dtype for s in seqs])
+    return SequenceData(
+        np.concatenate(seqs).astype(dtype, copy=False), lengths, offsets, "ragged"
+    )
+
+
+def check_sequences(estimator, X, *, reset, input_name="X"):
+    """Validate ``X`` into a :class:`SequenceData`.
+
+    With ``reset=True`` this records ``n_features_in_`` (and
+    ``feature_names_in_`` for 2-D DataFrames) and the number of features per
+    timestep on ``estimator``; with ``reset=False`` it checks them.
+    """
+    if is_cupy_array(X):
+        X = to_numpy(X)
+    if _is_ragged_container(X):
+        seqs = _check_ragged(X, input_name)
+        _record_step_features(estimator, seqs.n_features, reset, "ragged")
+        return seqs
+    ndim = X.ndim if hasattr(X, "ndim") else np.ndim(X)
+    if ndim == 3:
+        X = check_array(X, allow_nd=True, dtype=_FLOATS, input_name=input_name)
+        if X.shape[1] == 0 or X.shape[2] == 0:
+            raise ValueError(
+                f"{input_name} has shape {X.shape}: sequences need at least one "
+                "timestep and one feature."
+            )
+        _record_step_features(estimator, X.shape[2], reset, "3d")
+        lengths = np.full(X.shape[0], X.shape[1], dtype=np.intp)
+        return SequenceData(X, lengths, None, "3d")
+    if ndim != 2:
+        raise ValueError(
+            f"{input_name} must be 2-D (n_samples, n_timesteps), 3-D (n_samples, "
+            f"n_timesteps, n_features) or a list of sequences; got {ndim}-D input. "
+            "Reshape a single univariate sequence with X.reshape(1, -1)."
+        )
+    if reset or getattr(estimator, "_input_kind", "2d") == "2d":
+        # n_features_in_ = n_timesteps, as scikit-learn's checks expect
+        X = validate_data(estimator, X, dtype=_FLOATS, reset=reset)
+        if reset:
+            estimator._n_step_features, estimator._input_kind = 1, "2d"
+    else:
+        X = check_array(X, dtype=_FLOATS, input_name=input_name)
+    _record_step_features(estimator, 1, False, None)
+    lengths = np.full(X.shape[0], X.shape[1], dtype=np.intp)
+    return SequenceData(X[:, :, None], lengths, None, "2d")
+
+
+def _record_step_features(estimator, n_features, reset, kind):
+    """Record (``reset``) or check the number of features per timestep."""
+    if reset:
+        estimator.n_features_in_ = n_features
+        estimator._n_step_features, estimator._input_kind = n_features, kind
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        return
+    expected = getattr(estimator, "_n_step_features", None)
+    if expected is not None and n_features != expected:
+        raise ValueError(
+            f"X has {n_features} features per timestep, but "
+            f"{type(estimator).__name__} was fitted with {expected} features per "
+            "timestep."
+        )
+
+
+def check_lengths_match(seqs, y):
+    """Check that ``y`` has one target per sequence."""
+    n_y = len(y)
+    if n_y != seqs.n_samples:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {seqs.n_samples} "
+            f"sequences but {n_y} targets."
+        )
+
+
+def iter_batches(lengths, batch_size, *, shuffle, random_state):
+    """Yield index arrays of mini-batches, grouping similar lengths.
+
+    With equal lengths this is a plain (shuffled) split.  With ragged
+    lengths, indices are shuffled, sorted by length within windows of 50
+    batches (so each batch needs little padding), and the batch order is
+    shuffled again.  Without shuffling, batches follow length order.
+    """
+    n = len(lengths)
+    equal = bool(np.all(lengths == lengths[0]))
+    if shuffle:
+        order = random_state.permutation(n)
+    else:
+        order = np.arange(n)
+    if not equal:
+        window = batch_size * 50
+        for start in range(0, n, window):
+            chunk = order[start : start + window]
+            order[start : start + window] = chunk[
+                np.argsort(lengths[chunk], kind="stable")
+            ]
+    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    if shuffle and not equal:
+        batches = [batches[k] for k in random_state.permutation(len(batches))]
+    yield from batches
+
+
+def is_nested_sequence(y):
+    """Whether ``y`` is a list (or object array) of per-timestep sequences."""
+    if isinstance(y, np.ndarray):
+        return y.dtype == object and y.ndim == 1 and len(y) > 0 and _all_seq(y)
+    return isinstance(y, (list, tuple)) and len(y) > 0 and _all_seq(y)
+
+
+def _all_seq(items):
+    return all(hasattr(s, "__len__") and not isinstance(s, (str, bytes)) for s in items)
