@@ -57,7 +57,9 @@ def check_sample_weight(sample_weight, n_samples):
     if not np.all(np.isfinite(sw)) or np.any(sw < 0):
         raise ValueError("sample_weight must be finite and non-negative.")
     if not np.any(sw > 0):
-        raise ValueError("sample_weight must have at least one positive value.")
+        raise ValueError(
+            "sample_weight values are all zero; at least one must be positive."
+        )
     return sw
 
 

@@ -251,12 +251,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return bool(self.return_sequences)
         if is_nested_sequence(y):
             return True
-        shape = np.shape(y) if not isinstance(y, list) else np.asarray(y).shape
+        shape = getattr(y, "shape", None) or np.asarray(y).shape
         return len(shape) == 2 and shape[1] > 1 and shape[1] == seqs.lengths.max()
 
     def _encode_targets(self, y, seqs, first_call, classes=None):
         if y is None:
-            raise ValueError("LSTMClassifier requires y to be passed, but y is None.")
+            raise ValueError(
+                "LSTMClassifier requires y to be passed, but the target y is None."
+            )
         sequence = self._is_sequence_target(y, seqs)
         if sequence:
             labels = pad_sequence_targets(
@@ -272,7 +274,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             if len(self.classes_) < 2:
                 raise ValueError(
                     "LSTMClassifier needs samples of at least 2 classes in the data; "
-                    f"got only class {self.classes_[0]!r}."
+                    f"got only 1 class: {self.classes_.tolist()}."
                 )
             self.n_outputs_ = len(self.classes_)
             self._class_weights = self._compute_class_weights(flat)

@@ -222,7 +222,9 @@ per-timestep targets (see ``return_sequences``)
 
     def _encode_targets(self, y, seqs, first_call, classes=None):
         if y is None:
-            raise ValueError("LSTMRegressor requires y to be passed, but y is None.")
+            raise ValueError(
+                "LSTMRegressor requires y to be passed, but the target y is None."
+            )
         nested = is_nested_sequence(y)
         if nested:
             y = [

@@ -142,7 +142,9 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
         seqs = _check_ragged(X, input_name)
         _record_step_features(estimator, seqs.n_features, reset, "ragged")
         return seqs
-    ndim = X.ndim if hasattr(X, "ndim") else np.ndim(X)
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        ndim = np.asarray(X).ndim
     if ndim == 3:
         X = check_array(X, allow_nd=True, dtype=_FLOATS, input_name=input_name)
         if X.shape[1] == 0 or X.shape[2] == 0:
@@ -157,7 +159,8 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
         raise ValueError(
             f"{input_name} must be 2-D (n_samples, n_timesteps), 3-D (n_samples, "
             f"n_timesteps, n_features) or a list of sequences; got {ndim}-D input. "
-            "Reshape a single univariate sequence with X.reshape(1, -1)."
+            "Reshape your data, e.g. with X.reshape(1, -1) for a single univariate "
+            "sequence."
         )
     if reset or getattr(estimator, "_input_kind", "2d") == "2d":
         # n_features_in_ = n_timesteps, as scikit-learn's checks expect

@@ -1,0 +1,419 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""Time sklstm's NumPy LSTM core against ``torch.nn.LSTM`` on the CPU.
+
+Both sides run the same model: LSTM layers (batch-first data), a linear head,
+half/mean squared error and Adam, in float32.  For each configuration two
+things are timed:
+
+* ``fwd``:  a forward pass for inference (no gradient bookkeeping);
+* ``step``: one training step (forward, loss, backward, Adam update).
+
+Each backend runs in its own subprocess of this script (two BLAS / OpenMP
+thread pools in one process interfere), with the thread count fixed through
+the environment before NumPy or PyTorch is imported.  Backends alternate,
+several rounds; the table shows medians over rounds, each round's value being
+the median of repeated calls after a warm-up.
+
+sklstm's timings include the conversion of the batch-first ``(B, T, F)``
+array into the feature-major ``(F+1, T, B)`` batch (with its row of ones),
+since the estimator does that per batch and PyTorch reads ``(B, T, F)``
+directly.
+
+Usage::
+
+    python benchmarks/bench_lstm.py                     # all configs, 5 rounds
+    python benchmarks/bench_lstm.py --configs mid long --rounds 3
+    python benchmarks/bench_lstm.py --sklstm-blas-threads 1 --json out.json
+    python benchmarks/bench_lstm.py --phases --configs lm_like   # sklstm phases
+
+PyTorch is a reference for this script only; the ``sklstm`` package never
+imports it.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+# name: (B, T, F, H, layers, head at every step)
+CONFIGS = {
+    "ts_uni": (64, 50, 1, 64, 1, False),
+    "mid": (64, 100, 32, 128, 1, False),
+    "long": (32, 200, 64, 256, 1, False),
+    "lm_like": (128, 35, 200, 200, 2, True),
+}
+BACKENDS = ("torch", "sklstm")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def n_outputs(config):
+    """Head size: 1 target per sequence, or H outputs per step (LM-like)."""
+    B, T, F, H, layers, per_step = CONFIGS[config]
+    return H if per_step else 1
+
+
+def forward_flops(config):
+    """FLOPs of the LSTM layers' forward pass: 8·T·B·H·(F+H) per layer."""
+    B, T, F, H, layers, _ = CONFIGS[config]
+    flops, n_in = 0, F
+    for _ in range(layers):
+        flops += 8 * T * B * H * (n_in + H)
+        n_in = H
+    return flops
+
+
+# --------------------------------------------------------------------- timing
+def time_calls(fn, min_time, *, min_reps=5, warmup_time=0.2, min_warmup=3):
+    """Median seconds of one call of ``fn``, after a warm-up.
+
+    Runs ``fn`` at least ``min_warmup`` times and for ``warmup_time`` seconds,
+    then enough timed calls to fill about ``min_time`` seconds.
+    """
+    n, t0 = 0, time.perf_counter()
+    while n < min_warmup or time.perf_counter() - t0 < warmup_time:
+        fn()
+        n += 1
+    per_call = (time.perf_counter() - t0) / n
+    reps = max(min_reps, int(min_time / max(per_call, 1e-9)))
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+# -------------------------------------------------------------------- workers
+def make_data(config):
+    """Batch-first inputs (B, T, F) and targets, float32, fixed seed."""
+    import numpy as np
+
+    B, T, F, H, layers, per_step = CONFIGS[config]
+    K = n_outputs(config)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((B, T, F), dtype=np.float32)
+    shape = (B, T, K) if per_step else (B, K)
+    Y = rng.standard_normal(shape, dtype=np.float32)
+    return X, Y
+
+
+def torch_callables(config, threads):
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    B, T, F, H, layers, per_step = CONFIGS[config]
+    K = n_outputs(config)
+    X, Y = make_data(config)
+    x, y = torch.from_numpy(X), torch.from_numpy(Y)
+    lstm = torch.nn.LSTM(F, H, num_layers=layers, batch_first=True)
+    head = torch.nn.Linear(H, K)
+    params = list(lstm.parameters()) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=1e-3)
+    mse = torch.nn.MSELoss()
+
+    def scores(x):
+        out, _ = lstm(x)
+        return head(out if per_step else out[:, -1])
+
+    def forward():
+        with torch.inference_mode():
+            return scores(x)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = mse(scores(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return {"fwd": forward, "step": step}
+
+
+class SklstmModel:
+    """sklstm's network, loss and optimizer driven like the estimator does."""
+
+    def __init__(self, config):
+        import numpy as np
+
+        from sklstm._functional import LOSSES
+        from sklstm._network import LSTMNetwork
+        from sklstm._optimizers import Adam
+
+        self.np = np
+        B, T, F, H, layers, per_step = CONFIGS[config]
+        self.K = K = n_outputs(config)
+        self.X, Y = make_data(config)
+        # targets feature-major: (K, N) with N = B, or T*B ordered (t, b)
+        if per_step:
+            self.Y = np.ascontiguousarray(Y.transpose(2, 1, 0)).reshape(K, T * B)
+        else:
+            self.Y = np.ascontiguousarray(Y.T)
+        self.w = np.ones(self.Y.shape[1], dtype=np.float32)
+        self.lengths = np.full(B, T)
+        self.net = LSTMNetwork(
+            n_inputs=F,
+            hidden_layer_sizes=(H,) * layers,
+            n_outputs=K,
+            bidirectional=False,
+            dropout=0.0,
+            return_sequences=per_step,
+            dtype=np.float32,
+            xp=np,
+        )
+        self.net.initialize(np.random.RandomState(0))
+        self.loss_fn = LOSSES["squared_error"]
+        self.opt = Adam(1e-3)
+
+    def batch(self):
+        """(B, T, F) -> (F+1, T, B) with a final row of ones, as the estimator."""
+        np = self.np
+        B, T, F = self.X.shape
+        out = np.empty((F + 1, T, B), dtype=np.float32)
+        out[F] = 1
+        out[:F] = self.X.transpose(2, 1, 0)
+        return out
+
+    def forward(self):
+        Z, _ = self.net.forward(self.batch(), self.lengths, training=False)
+        return Z
+
+    def step(self, clock=None):
+        """One training step; ``clock(name)`` (optional) marks phase ends."""
+        mark = clock or (lambda name: None)
+        Xb = self.batch()
+        mark("convert")
+        Z, cache = self.net.forward(Xb, self.lengths, training=True)
+        mark("forward")
+        loss, dZ = self.loss_fn(Z.reshape(self.K, -1), self.Y, self.w, xp=self.np)
+        mark("loss")
+        self.net.backward(dZ.reshape(Z.shape), cache)
+        mark("backward")
+        self.opt.update_params(self.net.params, self.net.grads, xp=self.np)
+        mark("adam")
+        return loss
+
+
+def sklstm_phases(model, min_time):
+    """Median seconds per phase of a training step, and of the inference pass."""
+
+    class Clock:
+        def __init__(self):
+            self.t = time.perf_counter()
+            self.laps = {}
+
+        def __call__(self, name):
+            now = time.perf_counter()
+            self.laps[name] = now - self.t
+            self.t = now
+
+    for _ in range(3):
+        model.step()
+    runs, t0 = [], time.perf_counter()
+    while len(runs) < 5 or time.perf_counter() - t0 < min_time:
+        clock = Clock()
+        model.step(clock)
+        runs.append(clock.laps)
+    phases = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    t_conv = time_calls(model.batch, min_time / 4)
+    t_fwd = time_calls(model.forward, min_time / 2)
+    phases["inference: convert"] = t_conv
+    phases["inference: network"] = t_fwd - t_conv
+    return phases
+
+
+def run_worker(args):
+    """Time one backend on one config; print one JSON line."""
+    result = {"backend": args.worker, "config": args.config}
+    if args.worker == "torch":
+        fns = torch_callables(args.config, args.threads)
+        import torch
+
+        result["version"] = torch.__version__
+        result["torch_threads"] = torch.get_num_threads()
+        run = lambda: {k: time_calls(fn, args.min_time) for k, fn in fns.items()}  # noqa: E731
+    else:
+        import numpy as np
+
+        model = SklstmModel(args.config)
+        result["version"] = np.__version__
+        fns = {"fwd": model.forward, "step": model.step}
+        if args.phases:
+            run = lambda: sklstm_phases(model, args.min_time)  # noqa: E731
+        else:
+            run = lambda: {k: time_calls(fn, args.min_time) for k, fn in fns.items()}  # noqa: E731
+    if args.worker == "sklstm" and args.sklstm_blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.sklstm_blas_threads, user_api="blas"):
+            result["times"] = run()
+    else:
+        result["times"] = run()
+    print(json.dumps(result))
+
+
+# --------------------------------------------------------------------- driver
+def spawn(backend, config, args):
+    env = dict(os.environ)
+    env.update({var: str(args.threads) for var in THREAD_VARS})
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        backend,
+        "--config",
+        config,
+        "--threads",
+        str(args.threads),
+        "--min-time",
+        str(args.min_time),
+    ]
+    if args.sklstm_blas_threads:
+        cmd += ["--sklstm-blas-threads", str(args.sklstm_blas_threads)]
+    if args.phases:
+        cmd.append("--phases")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"{backend} worker failed on {config}:\n{proc.stderr}")
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1]
+    return json.loads(line)
+
+
+def fmt_ratio(a, b):
+    return f"{a / b:.2f}" if b else "-"
+
+
+def print_table(results, configs):
+    print()
+    head = (
+        f"{'config':<9} {'torch fwd':>10} {'sklstm fwd':>11} {'ratio':>6}  "
+        f"{'torch step':>11} {'sklstm step':>12} {'ratio':>6}  "
+        f"{'GFLOP/s fwd torch':>17} {'sklstm':>7}"
+    )
+    print(head)
+    print("-" * len(head))
+    for c in configs:
+        m = results[c]["median_ms"]
+        tf, sf = m["torch"]["fwd"], m["sklstm"]["fwd"]
+        ts, ss = m["torch"]["step"], m["sklstm"]["step"]
+        g = results[c]["fwd_gflops"]
+        print(
+            f"{c:<9} {tf:>10.2f} {sf:>11.2f} {fmt_ratio(sf, tf):>6}  "
+            f"{ts:>11.2f} {ss:>12.2f} {fmt_ratio(ss, ts):>6}  "
+            f"{g['torch']:>17.0f} {g['sklstm']:>7.0f}"
+        )
+    print("\ntimes in ms (medians over rounds); ratio = sklstm / torch")
+
+
+def print_phases(results, configs):
+    for c in configs:
+        rounds = results[c]["rounds"]["sklstm"]
+        names = list(rounds[0])
+        step = sum(statistics.median(r[n] for r in rounds) for n in names[:5])
+        print(f"\nsklstm phases, {c} (median ms over rounds):")
+        for n in names:
+            ms = 1e3 * statistics.median(r[n] for r in rounds)
+            share = f"{100 * ms / (1e3 * step):5.1f} % of step" if ":" not in n else ""
+            print(f"  {n:<20} {ms:8.2f}  {share}")
+
+
+def run_driver(args):
+    configs = args.configs
+    results = {
+        c: {"shape": dict(zip("B T F H layers".split(), CONFIGS[c][:5], strict=True))}
+        for c in configs
+    }
+    for c in configs:
+        results[c]["shape"]["per_step_head"] = CONFIGS[c][5]
+        results[c]["shape"]["n_outputs"] = n_outputs(c)
+        results[c]["fwd_gflop"] = forward_flops(c) / 1e9
+        results[c]["rounds"] = {b: [] for b in BACKENDS}
+    backends = ("sklstm",) if args.phases else BACKENDS
+    meta = {}
+    t_start = time.perf_counter()
+    for r in range(args.rounds):
+        order = backends if r % 2 == 0 else backends[::-1]
+        for c in configs:
+            for b in order:
+                out = spawn(b, c, args)
+                results[c]["rounds"][b].append(out["times"])
+                meta[f"{b}_version"] = out["version"]
+        elapsed = time.perf_counter() - t_start
+        print(f"round {r + 1}/{args.rounds} done ({elapsed:.0f} s)", file=sys.stderr)
+    if args.phases:
+        print_phases(results, configs)
+        return
+    for c in configs:
+        med = {
+            b: {
+                k: 1e3 * statistics.median(t[k] for t in results[c]["rounds"][b])
+                for k in ("fwd", "step")
+            }
+            for b in BACKENDS
+        }
+        results[c]["median_ms"] = med
+        results[c]["fwd_gflops"] = {
+            b: results[c]["fwd_gflop"] / (med[b]["fwd"] / 1e3) for b in BACKENDS
+        }
+    print_table(results, configs)
+    if args.json:
+        meta.update(
+            threads=args.threads,
+            sklstm_blas_threads=args.sklstm_blas_threads,
+            rounds=args.rounds,
+            min_time=args.min_time,
+            python=platform.python_version(),
+            machine=platform.processor() or platform.machine(),
+            cpu_count=os.cpu_count(),
+        )
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "results": results}, f, indent=1)
+        print(f"results saved to {args.json}")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--min-time",
+        type=float,
+        default=0.5,
+        help="seconds of timed calls per measurement (default 0.5)",
+    )
+    p.add_argument(
+        "--sklstm-blas-threads",
+        type=int,
+        default=None,
+        help="limit sklstm's BLAS threads with threadpoolctl (default: --threads)",
+    )
+    p.add_argument(
+        "--phases",
+        action="store_true",
+        help="time the phases of sklstm's training step instead of comparing",
+    )
+    p.add_argument("--json", metavar="PATH", help="save results as JSON")
+    p.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
+    p.add_argument("--config", choices=list(CONFIGS), help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.worker:
+        # before NumPy or PyTorch is first imported (both happen lazily above)
+        for var in THREAD_VARS:
+            os.environ[var] = str(args.threads)
+        run_worker(args)
+    else:
+        run_driver(args)
+
+
+if __name__ == "__main__":
+    main()

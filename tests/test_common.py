@@ -1,0 +1,31 @@
+"""scikit-learn's estimator checks over every public estimator."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklstm import LSTMClassifier, LSTMRegressor
+
+# Small, quick settings: the checks fit dozens of times on tiny data.
+ESTIMATORS = [
+    LSTMClassifier(
+        hidden_layer_sizes=16, learning_rate_init=0.01, max_iter=100, random_state=0
+    ),
+    LSTMRegressor(
+        hidden_layer_sizes=16, learning_rate_init=0.01, max_iter=100, random_state=0
+    ),
+]
+
+EXPECTED_FAILURES = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "mini-batch training: an integer weight and a repeated sample put the "
+        "sample in different batches, so the fits differ (as for MLP)."
+    ),
+}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILURES
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
