@@ -364,7 +364,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 total, weight = 0.0, 0.0
                 for k, b in enumerate(batches):
                     idx = train_idx[b]
-                    loss = self._train_step(net, opt, seqs, Y, sw, idx, decay, xp)
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        loss = self._train_step(net, opt, seqs, Y, sw, idx, decay, xp)
                     if not math.isfinite(loss):
                         self._diverged(stopper)
                         return

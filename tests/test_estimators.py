@@ -1,0 +1,358 @@
+"""LSTMClassifier / LSTMRegressor through their behaviour."""
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sklstm import LSTMClassifier, LSTMRegressor
+
+FAST = dict(hidden_layer_sizes=8, max_iter=5, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def first_step_task(n, T, rng):
+    """The label is set by the first timestep; the rest is noise."""
+    X = rng.normal(size=(n, T, 1)).astype(np.float32)
+    y = rng.rand(n) > 0.5
+    X[:, 0, 0] = np.where(y, 1.0, -1.0)
+    return X, np.where(y, "yes", "no")
+
+
+def adding_task(n, T, rng):
+    """Target = sum of the two values marked somewhere in the sequence."""
+    values = rng.uniform(0, 1, (n, T))
+    marks = np.zeros((n, T))
+    for i in range(n):
+        marks[i, rng.choice(T, 2, replace=False)] = 1
+    return np.stack([values, marks], axis=-1), (values * marks).sum(axis=1)
+
+
+def ragged_task(n, rng, F=2):
+    X = [rng.normal(size=(rng.randint(2, 15), F)) for _ in range(n)]
+    y = np.array([int(s[0, 0] > 0) for s in X])
+    return X, y
+
+
+# ------------------------------------------------------------ what it learns
+def test_remembers_first_timestep_across_100_noise_steps():
+    rng = np.random.RandomState(0)
+    X, y = first_step_task(700, 101, rng)
+    X_test, y_test = first_step_task(300, 101, rng)
+    clf = LSTMClassifier(random_state=0, max_iter=40).fit(X, y)
+    assert clf.score(X_test, y_test) >= 0.95
+
+
+def test_adding_problem_far_below_variance():
+    rng = np.random.RandomState(0)
+    X, y = adding_task(1500, 40, rng)
+    X_test, y_test = adding_task(500, 40, rng)
+    reg = LSTMRegressor(
+        hidden_layer_sizes=32, learning_rate_init=0.01, max_iter=40, random_state=0
+    ).fit(X, y)
+    mse = np.mean((reg.predict(X_test) - y_test) ** 2)
+    assert mse < 0.05 * y_test.var()
+
+
+# ------------------------------------------------------------- data contract
+def test_string_labels_and_probabilities():
+    rng = np.random.RandomState(0)
+    X, y = first_step_task(60, 5, rng)
+    clf = LSTMClassifier(**FAST).fit(X, y)
+    assert_array_equal(clf.classes_, ["no", "yes"])
+    assert set(clf.predict(X)) <= {"no", "yes"}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (60, 2)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert_allclose(np.log(proba), clf.predict_log_proba(X), rtol=1e-6)
+    assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(X))
+
+
+def test_two_d_input_is_univariate_and_timesteps_may_change_for_3d():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 7))
+    y = (X[:, 0] > 0).astype(int)
+    clf = LSTMClassifier(**FAST).fit(X, y)
+    assert clf.n_features_in_ == 7
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :5])
+    clf3 = LSTMClassifier(**FAST).fit(X[:, :, None], y)
+    assert clf3.n_features_in_ == 1
+    assert clf3.predict(rng.normal(size=(3, 12, 1))).shape == (3,)  # longer T
+
+
+def test_ragged_sequence_predicts_the_same_alone_and_batched():
+    rng = np.random.RandomState(0)
+    X, y = ragged_task(80, rng)
+    for bidirectional in (False, True):
+        clf = LSTMClassifier(bidirectional=bidirectional, **FAST).fit(X, y)
+        batched = clf.predict_proba(X)
+        for i in range(0, 80, 9):
+            alone = clf.predict_proba([X[i]])
+            assert_allclose(alone[0], batched[i], rtol=1e-5, atol=1e-6)
+    univariate = [s[:, 0] for s in X]  # (T_i,) sequences
+    assert LSTMRegressor(**FAST).fit(univariate, y.astype(float)).predict(
+        univariate
+    ).shape == (80,)
+
+
+def test_per_timestep_labels_dense_and_ragged():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 9, 1))
+    Y = np.where(np.cumsum(X[..., 0], axis=1) > 0, "pos", "neg")
+    clf = LSTMClassifier(**FAST).fit(X, Y)
+    assert clf.predict(X).shape == (50, 9)
+    assert clf.predict_proba(X).shape == (50, 9, 2)
+    assert 0 <= clf.score(X, Y) <= 1
+    Xr, _ = ragged_task(40, rng, F=1)
+    Yr = [np.where(np.cumsum(s[:, 0]) > 0, "pos", "neg") for s in Xr]
+    clf = LSTMClassifier(**FAST).fit(Xr, Yr)
+    pred = clf.predict(Xr)
+    assert isinstance(pred, list)
+    assert [len(p) for p in pred] == [len(s) for s in Xr]
+
+
+def test_per_timestep_regression_and_multi_output():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 6, 2))
+    Y3 = np.cumsum(X, axis=1)  # (n, T, 2): per-timestep, two targets
+    reg = LSTMRegressor(**FAST).fit(X, Y3)
+    assert reg.predict(X).shape == (40, 6, 2)
+    Y2 = Y3[..., 0]  # 2-D per-timestep needs return_sequences=True
+    reg = LSTMRegressor(return_sequences=True, **FAST).fit(X, Y2)
+    assert reg.predict(X).shape == (40, 6)
+    multi = LSTMRegressor(**FAST).fit(X, Y3[:, -1])  # two targets per sequence
+    assert multi.n_outputs_ == 2
+    assert multi.predict(X).shape == (40, 2)
+
+
+def test_per_timestep_learning_on_running_sign():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 12, 1))
+    Y = (np.cumsum(X[..., 0], axis=1) > 0).astype(int)
+    clf = LSTMClassifier(
+        hidden_layer_sizes=16, learning_rate_init=0.01, max_iter=30, random_state=0
+    ).fit(X, Y)
+    assert clf.score(X, Y) > 0.9
+
+
+# ------------------------------------------------------ sklearn behaviour
+def test_same_random_state_gives_identical_fits():
+    rng = np.random.RandomState(0)
+    X, y = ragged_task(60, rng)
+    a = LSTMClassifier(
+        dropout=0.2, hidden_layer_sizes=(8, 8), max_iter=3, random_state=42
+    ).fit(X, y)
+    b = LSTMClassifier(
+        dropout=0.2, hidden_layer_sizes=(8, 8), max_iter=3, random_state=42
+    ).fit(X, y)
+    for la, lb in zip(a.coefs_, b.coefs_, strict=True):
+        for key in la:
+            assert_array_equal(la[key], lb[key])
+    assert a.loss_curve_ == b.loss_curve_
+
+
+def test_warm_start_keeps_weights_and_optimizer_state():
+    rng = np.random.RandomState(0)
+    X, y = ragged_task(60, rng)
+    params = dict(hidden_layer_sizes=8, tol=0, early_stopping=False, random_state=3)
+    full = LSTMClassifier(max_iter=6, **params).fit(X, y)
+    warm = LSTMClassifier(max_iter=3, warm_start=True, **params).fit(X, y)
+    warm.fit(X, y)
+    assert warm.n_iter_ == 6
+    assert warm._optimizer.t == full._optimizer.t
+    assert_allclose(warm.loss_curve_, full.loss_curve_, rtol=1e-6)
+    assert_allclose(warm.coefs_[0]["weight_hh"], full.coefs_[0]["weight_hh"], rtol=1e-5)
+
+
+def test_partial_fit_runs_one_epoch_and_needs_classes():
+    rng = np.random.RandomState(0)
+    X, y = ragged_task(40, rng)
+    clf = LSTMClassifier(hidden_layer_sizes=8, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:20], y[:20], classes=[0, 1])
+    clf.partial_fit(X[20:], y[20:])
+    assert clf.n_iter_ == 2
+    assert clf.t_ == 40
+    reg = LSTMRegressor(hidden_layer_sizes=8, random_state=0)
+    reg.partial_fit(X, y.astype(float))
+    assert reg.n_iter_ == 1
+
+
+def test_joblib_round_trip_predicts_identically(tmp_path):
+    rng = np.random.RandomState(0)
+    X, y = ragged_task(50, rng)
+    clf = LSTMClassifier(bidirectional=True, **FAST).fit(X, y)
+    joblib.dump(clf, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    state = pickle.dumps(clf)
+    assert b"numpy" in state and b"cupy" not in state
+
+
+def test_grid_search_over_a_pipeline_in_parallel():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 6))
+    y = (X[:, 0] > 0).astype(int)
+    pipe = make_pipeline(FunctionTransformer(np.tanh), LSTMClassifier(**FAST))
+    grid = GridSearchCV(
+        pipe, {"lstmclassifier__hidden_layer_sizes": [4, 8]}, cv=2, n_jobs=2
+    ).fit(X, y)
+    assert grid.best_params_["lstmclassifier__hidden_layer_sizes"] in (4, 8)
+    assert grid.predict(X).shape == (60,)
+
+
+def test_coefs_are_numpy_in_torch_layout():
+    rng = np.random.RandomState(0)
+    X, y = ragged_task(30, rng, F=3)
+    clf = LSTMClassifier(
+        hidden_layer_sizes=(6, 5), bidirectional=True, max_iter=1, random_state=0
+    ).fit(X, y)
+    layer0, layer1, head = clf.coefs_
+    assert layer0["weight_ih"].shape == (24, 3)
+    assert layer0["weight_hh_reverse"].shape == (24, 6)
+    assert layer1["weight_ih"].shape == (20, 12)
+    assert head["weight"].shape == (2, 10)
+    assert all(type(a) is np.ndarray for d in clf.coefs_ for a in d.values())
+
+
+# ------------------------------------------------------------ training loop
+def test_early_stopping_records_validation_and_restores_best():
+    rng = np.random.RandomState(0)
+    X, y = first_step_task(200, 6, rng)
+    clf = LSTMClassifier(
+        hidden_layer_sizes=8,
+        early_stopping=True,
+        max_iter=15,
+        n_iter_no_change=3,
+        random_state=0,
+    ).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.best_loss_ is None
+    assert [h["epoch"] for h in clf.history_] == list(range(1, clf.n_iter_ + 1))
+    plain = LSTMClassifier(**FAST).fit(X, y)
+    assert plain.validation_scores_ is None and plain.best_loss_ is not None
+
+
+def test_convergence_warning_at_max_iter():
+    X, y = first_step_task(30, 4, np.random.RandomState(0))
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", ConvergenceWarning)
+            LSTMClassifier(hidden_layer_sizes=4, max_iter=2, tol=0).fit(X, y)
+
+
+def test_divergence_never_returns_a_nan_model():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 1)) * 1e3
+    y = rng.normal(size=40) * 1e6
+    reg = LSTMRegressor(
+        solver="sgd",
+        learning_rate_init=1e6,
+        clip_norm=None,
+        max_iter=20,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        reg.fit(X, y)
+
+
+def test_sample_and_class_weights_shift_predictions():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 4, 1))
+    y = rng.randint(0, 2, 80)  # pure noise: weights decide
+    kw = dict(
+        hidden_layer_sizes=4, learning_rate_init=0.02, max_iter=20, random_state=0
+    )
+    heavy = LSTMClassifier(class_weight={0: 1, 1: 100}, **kw).fit(X, y)
+    assert np.mean(heavy.predict(X) == 1) > 0.9
+    sw = np.where(y == 0, 100.0, 1.0)
+    weighted = LSTMClassifier(**kw).fit(X, y, sample_weight=sw)
+    assert np.mean(weighted.predict(X) == 0) > 0.9
+
+
+def test_verbose_output(capsys):
+    X, y = first_step_task(30, 4, np.random.RandomState(0))
+    LSTMClassifier(hidden_layer_sizes=4, max_iter=2, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert out.count("Epoch") == 2 and "loss" in out
+    LSTMClassifier(hidden_layer_sizes=4, max_iter=2, verbose=2).fit(X, y)
+    captured = capsys.readouterr()
+    assert "Epoch 2" in captured.out + captured.err
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.full((4, 3, 1), np.nan), "NaN"),
+        (np.full((4, 3), np.inf), "infinity"),
+        (np.zeros(4), "Reshape your data"),
+        (np.zeros((4, 3, 2, 1)), "4-D"),
+        (np.zeros((4, 0, 1)), "at least one timestep"),
+        (
+            [np.zeros((3, 1)), np.zeros((0, 1)), np.zeros((2, 1)), np.zeros((1, 1))],
+            "X\\[1\\]",
+        ),
+        (
+            [np.zeros((3, 1)), np.zeros((2, 2)), np.zeros((2, 1)), np.zeros((1, 1))],
+            "same number of features",
+        ),
+    ],
+)
+def test_bad_X_gets_a_clear_error(X, match):
+    with pytest.raises(ValueError, match=match):
+        LSTMClassifier(**FAST).fit(X, [0, 1, 0, 1])
+
+
+def test_other_bad_input_errors():
+    X = np.zeros((4, 3, 2))
+    clf = LSTMClassifier(**FAST)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.fit(X, [0, 1, 0])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X, [1, 1, 1, 1])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        clf.fit(X, [0.1, 0.2, 0.3, 0.4])
+    clf.fit(X, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="2 features per timestep"):
+        clf.predict(np.zeros((2, 3, 5)))
+    with pytest.raises(ValueError, match="one per timestep"):
+        LSTMRegressor(**FAST).fit(
+            [np.zeros(3), np.zeros(2)], [np.zeros(3), np.zeros(1)]
+        )
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.fit(X, [0, 1, 0, 1], sample_weight=[1, 2])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"hidden_layer_sizes": 0},
+        {"hidden_layer_sizes": (8, -1)},
+        {"dropout": 1.0},
+        {"solver": "lbfgs"},
+        {"learning_rate_init": 0},
+        {"batch_size": 0},
+        {"max_iter": 0},
+        {"early_stopping": "yes"},
+    ],
+)
+def test_bad_hyperparameters_are_rejected(params):
+    with pytest.raises(ValueError, match=list(params)[0]):
+        LSTMClassifier(**params).fit(np.zeros((4, 3)), [0, 1, 0, 1])

@@ -1,0 +1,162 @@
+"""Stacked / bidirectional network: exact gradients and padding invariance."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sklstm._functional import softmax_cross_entropy, squared_error
+from sklstm._network import LSTMNetwork
+
+F, T, K = 3, 6, 3
+LENGTHS = np.array([6, 3, 5, 1])
+
+
+def _batch(rng, lengths=LENGTHS, pad_value=0.0):
+    B = len(lengths)
+    X = np.ones((F + 1, T, B))
+    X[:F] = rng.standard_normal((F, T, B))
+    for b, L in enumerate(lengths):
+        X[:F, L:, b] = pad_value
+    return X
+
+
+def _net(bidirectional, return_sequences, seed=1, dtype=np.float64):
+    net = LSTMNetwork(
+        F,
+        (5, 4),
+        K,
+        bidirectional=bidirectional,
+        return_sequences=return_sequences,
+        dtype=dtype,
+    )
+    net.initialize(np.random.RandomState(seed))
+    net.params += 0.3 * np.random.RandomState(seed + 1).standard_normal(net.n_params)
+    return net
+
+
+def _loss(net, X, loss_name, target, w):
+    Z, cache = net.forward(X, LENGTHS, training=True)
+    Z2 = Z.reshape(K, -1)
+    if loss_name == "cross_entropy":
+        loss, dZ = softmax_cross_entropy(Z2, target, w, xp=np)
+    else:
+        loss, dZ = squared_error(Z2, target, w, xp=np)
+    return loss, dZ.reshape(Z.shape), cache
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("loss_name", ["cross_entropy", "squared_error"])
+def test_every_parameter_gradient_matches_finite_differences(
+    bidirectional, return_sequences, loss_name
+):
+    rng = np.random.RandomState(0)
+    net = _net(bidirectional, return_sequences)
+    X = _batch(rng)
+    B = len(LENGTHS)
+    N = T * B if return_sequences else B
+    if return_sequences:  # padded steps weigh nothing
+        w = (np.arange(T)[:, None] < LENGTHS[None, :]).astype(float).ravel()
+    else:
+        w = rng.uniform(0.5, 2, B)
+    if loss_name == "cross_entropy":
+        target = rng.randint(0, K, N)
+    else:
+        target = rng.standard_normal((K, N))
+
+    _, dZ, cache = _loss(net, X, loss_name, target, w)
+    dX = net.backward(dZ, cache, need_dX=True)
+    analytic = net.grads.copy()
+
+    eps = 1e-6
+    numeric = np.empty(net.n_params)
+    for k in range(net.n_params):
+        old = net.params[k]
+        net.params[k] = old + eps
+        up = _loss(net, X, loss_name, target, w)[0]
+        net.params[k] = old - eps
+        down = _loss(net, X, loss_name, target, w)[0]
+        net.params[k] = old
+        numeric[k] = (up - down) / (2 * eps)
+    assert np.abs(numeric).max() > 1e-3
+    assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-9)
+
+    numeric_X = np.zeros((F, T, B))
+    for idx in np.ndindex(F, T, B):
+        old = X[idx]
+        X[idx] = old + eps
+        up = _loss(net, X, loss_name, target, w)[0]
+        X[idx] = old - eps
+        down = _loss(net, X, loss_name, target, w)[0]
+        X[idx] = old
+        numeric_X[idx] = (up - down) / (2 * eps)
+    assert_allclose(dX, numeric_X, rtol=1e-5, atol=1e-9)
+    # padded inputs get exactly zero gradient
+    for b, L in enumerate(LENGTHS):
+        assert_array_equal(dX[:, L:, b], 0)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_padding_values_never_change_results(bidirectional, return_sequences):
+    rng = np.random.RandomState(0)
+    net = _net(bidirectional, return_sequences)
+    X0 = _batch(rng)
+    X1 = X0.copy()
+    for b, L in enumerate(LENGTHS):
+        X1[:F, L:, b] = 1e3 * rng.standard_normal((F, T - L))
+    Z0, c0 = net.forward(X0, LENGTHS, training=True)
+    Z1, c1 = net.forward(X1, LENGTHS, training=True)
+    if return_sequences:
+        for b, L in enumerate(LENGTHS):
+            assert_allclose(Z0[:, :L, b], Z1[:, :L, b], rtol=1e-13)
+    else:
+        assert_allclose(Z0, Z1, rtol=1e-13)
+    dZ = rng.standard_normal(Z0.shape)
+    if return_sequences:
+        for b, L in enumerate(LENGTHS):
+            dZ[:, L:, b] = 0
+    net.backward(dZ, c0)
+    g0 = net.grads.copy()
+    net.backward(dZ, c1)
+    assert_allclose(net.grads, g0, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_sequence_alone_equals_sequence_in_padded_batch(bidirectional):
+    rng = np.random.RandomState(0)
+    net = _net(bidirectional, False, dtype=np.float32)
+    X = _batch(rng).astype(np.float32)
+    Z, _ = net.forward(X, LENGTHS)
+    for b, L in enumerate(LENGTHS):
+        alone = np.ascontiguousarray(X[:, :L, b : b + 1])
+        Zb, _ = net.forward(alone, LENGTHS[b : b + 1])
+        assert_allclose(Zb[:, 0], Z[:, b], rtol=1e-5, atol=1e-6)
+
+
+def test_coefs_round_trip_in_torch_layout():
+    net = _net(True, False)
+    coefs = net.get_coefs()
+    assert len(coefs) == 3  # two LSTM layers and the head
+    assert coefs[0]["weight_ih"].shape == (4 * 5, F)
+    assert coefs[1]["weight_ih_reverse"].shape == (4 * 4, 2 * 5)
+    assert coefs[1]["weight_hh"].shape == (4 * 4, 4)
+    assert coefs[-1]["weight"].shape == (K, 8)
+    other = _net(True, False, seed=7)
+    other.set_coefs(coefs)
+    assert_array_equal(other.params, net.params)
+
+
+def test_initialization():
+    net = LSTMNetwork(2, (8,), 1)
+    net.initialize(np.random.RandomState(0))
+    coefs = net.get_coefs()[0]
+    H = 8
+    # forget-gate bias is 1, other biases 0 (PyTorch order i, f, g, o)
+    assert_array_equal(coefs["bias_ih"][H : 2 * H], 1)
+    assert_array_equal(coefs["bias_ih"][:H], 0)
+    # each gate's recurrent matrix is orthogonal
+    Whh = coefs["weight_hh"]
+    for k in range(4):
+        block = Whh[k * H : (k + 1) * H].astype(np.float64)
+        assert_allclose(block @ block.T, np.eye(H), atol=1e-5)
