@@ -32,6 +32,7 @@ imports it.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -228,33 +229,37 @@ def sklstm_phases(model, min_time):
     return phases
 
 
+def measure(args):
+    """The worker's timings: {"fwd": s, "step": s}, or sklstm's phases."""
+    if args.worker == "torch":
+        fns = torch_callables(args.config, args.threads)
+        return {k: time_calls(fns[k], args.min_time) for k in KINDS}
+    model = SklstmModel(args.config)
+    if args.phases:
+        return sklstm_phases(model, args.min_time)
+    fns = {"fwd": model.forward, "step": model.step}
+    return {k: time_calls(fns[k], args.min_time) for k in KINDS}
+
+
 def run_worker(args):
     """Time one backend on one config; print one JSON line."""
     result = {"backend": args.worker, "config": args.config}
+    limits = contextlib.nullcontext()
+    if args.worker == "sklstm" and args.sklstm_blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(limits=args.sklstm_blas_threads, user_api="blas")
+    with limits:
+        result["times"] = measure(args)
     if args.worker == "torch":
-        fns = torch_callables(args.config, args.threads)
         import torch
 
         result["version"] = torch.__version__
         result["torch_threads"] = torch.get_num_threads()
-        run = lambda: {k: time_calls(fn, args.min_time) for k, fn in fns.items()}  # noqa: E731
     else:
         import numpy as np
 
-        model = SklstmModel(args.config)
         result["version"] = np.__version__
-        fns = {"fwd": model.forward, "step": model.step}
-        if args.phases:
-            run = lambda: sklstm_phases(model, args.min_time)  # noqa: E731
-        else:
-            run = lambda: {k: time_calls(fn, args.min_time) for k, fn in fns.items()}  # noqa: E731
-    if args.worker == "sklstm" and args.sklstm_blas_threads:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=args.sklstm_blas_threads, user_api="blas"):
-            result["times"] = run()
-    else:
-        result["times"] = run()
     print(json.dumps(result))
 
 

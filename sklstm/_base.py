@@ -323,7 +323,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             self.tol,
             self.n_iter_no_change,
             params=net.params if early else None,
-            monitor="validation_score" if early else "loss",
+            monitor="validation_loss" if early else "loss",
         )
         return callbacks, stopper
 
@@ -381,12 +381,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     "epoch": self.n_iter_,
                     "loss": self.loss_,
                     "time": time.time() - t0,
+                    "validation_loss": None,
                     "validation_score": None,
                 }
                 if early:
-                    score = self._score_sequences(net, seqs, Y, sw, val_idx, xp)
+                    val_loss, score = self._validate(net, seqs, Y, sw, val_idx, xp)
                     self.validation_scores_.append(score)
-                    logs["validation_score"] = score
+                    logs["validation_loss"], logs["validation_score"] = val_loss, score
                     self.best_validation_score_ = max(self.validation_scores_)
                 else:
                     self.best_loss_ = min(self.loss_curve_)
@@ -501,17 +502,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 out[b] = Z.T
         return out
 
-    def _score_sequences(self, net, seqs, Y, sw, idx, xp):
-        """The ``score`` metric on the sequences ``idx`` (validation)."""
+    def _validate(self, net, seqs, Y, sw, idx, xp):
+        """Loss and ``score`` metric on the held-out sequences ``idx``."""
         S = self._raw_scores(seqs, idx, net=net, xp=xp)
-        y_pred = self._decode_scores(S)
         y_true, w = Y[idx], sw[idx]
         if self._sequence_targets:
             lengths = seqs.lengths[idx]
-            y_true = flatten_valid(y_true, lengths)
-            y_pred = flatten_valid(y_pred, lengths)
+            S, y_true = flatten_valid(S, lengths), flatten_valid(y_true, lengths)
             w = np.repeat(w, lengths)
-        return float(self._metric(y_true, y_pred, sample_weight=w))
+        extra = self._element_weights(y_true)
+        w_loss = w if extra is None else w * extra
+        loss, _ = LOSSES[self._loss](
+            S.T.astype(np.float64), self._batch_targets(y_true, np), w_loss, xp=np
+        )
+        score = self._metric(y_true, self._decode_scores(S), sample_weight=w)
+        return loss, float(score)
 
     def _predict_scores(self, X):
         check_is_fitted(self)

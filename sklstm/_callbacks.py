@@ -35,6 +35,7 @@ class EpochPrinter(Callback):
     def on_epoch_end(self, epoch, logs):
         parts = [f"Epoch {logs['epoch']}", f"loss: {logs['loss']:.6f}"]
         if logs.get("validation_score") is not None:
+            parts.append(f"validation loss: {logs['validation_loss']:.6f}")
             parts.append(f"validation score: {logs['validation_score']:.6f}")
         parts.append(f"{logs['time']:.2f}s")
         print(" - ".join(parts), file=self.stream or sys.stdout, flush=True)
@@ -98,9 +99,11 @@ class EarlyStopping(Callback):
     """Stop when the monitored value has not improved by ``tol`` for
     ``n_iter_no_change`` epochs in a row (the rule of scikit-learn's MLP).
 
-    Monitors ``validation_score`` (higher is better) when given one, else
-    the training ``loss`` (lower is better).  With ``params`` it keeps a
-    copy of the parameters at the best validation score, to restore.
+    ``monitor`` names the value in the epoch logs, lower is better: the
+    training ``loss``, or the ``validation_loss`` (smoother than accuracy,
+    which can sit on a plateau while the model is still improving).  With
+    ``params`` it keeps a copy of the parameters at the best value, to
+    restore.
     """
 
     def __init__(self, tol, n_iter_no_change, params=None, monitor="loss"):
@@ -109,9 +112,7 @@ class EarlyStopping(Callback):
         self.best, self.best_params, self.count = None, None, 0
 
     def on_epoch_end(self, epoch, logs):
-        value = logs[self.monitor]
-        sign = -1.0 if self.monitor == "loss" else 1.0
-        score = sign * value
+        score = -logs[self.monitor]
         if self.best is not None and score < self.best + self.tol:
             self.count += 1
         else:

@@ -53,13 +53,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     shuffle : bool, default=True
         Shuffle the samples every epoch.
     tol : float, default=1e-4
-        Minimum improvement of the monitored value (validation score with
+        Minimum improvement of the monitored loss (validation loss with
         early stopping, training loss otherwise).
     n_iter_no_change : int, default=10
         Stop after this many epochs without an improvement of ``tol``.
     early_stopping : bool or 'auto', default='auto'
-        Hold out ``validation_fraction`` of the data, stop when its accuracy
-        stops improving and restore the best weights. 'auto' enables it from
+        Hold out ``validation_fraction`` of the data, stop when its loss
+        stops improving and restore the weights of the best epoch. 'auto' enables it from
         1000 samples on.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping (stratified).
@@ -103,8 +103,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     best_validation_score_ : float or None
         Best validation accuracy (None without early stopping).
     history_ : list of dict
-        One dict per epoch: ``epoch``, ``loss``, ``validation_score``,
-        ``time`` (seconds).
+        One dict per epoch: ``epoch``, ``loss``, ``time`` (seconds), and
+        with early stopping ``validation_loss`` and ``validation_score``.
     coefs_ : list of dict
         Weights as NumPy arrays in PyTorch's ``nn.LSTM`` layout and gate
         order (i, f, g, o): one dict per LSTM layer (``weight_ih``,
