@@ -3,10 +3,14 @@
 Build with ``sphinx-build -W -b html . _build/html`` from this folder.  The
 build works offline: intersphinx inventories that cannot be fetched only
 leave their cross-references unresolved (see ``_quiet_offline_intersphinx``).
+Set ``SKLSTM_DOCS_PLOT=0`` to skip running the gallery examples.
 """
 
 import logging
+import os
 from datetime import date
+
+from docutils import nodes
 
 import sklstm
 
@@ -54,10 +58,9 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
-    "plot_gallery": True,
+    "plot_gallery": os.environ.get("SKLSTM_DOCS_PLOT", "1") != "0",
     "within_subsection_order": "FileNameSortKey",
     "matplotlib_animations": False,
-    "reference_url": {"sklstm": None},
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("sklstm",),
     "remove_config_comments": True,
@@ -87,6 +90,7 @@ class _OfflineIntersphinxFilter(logging.Filter):
             "failed to reach any of the inventories"
         ):
             record.levelno, record.levelname = logging.INFO, "INFO"
+            record.nonl = False  # end the line, as the warning would have
         return True
 
 
@@ -98,5 +102,31 @@ def _quiet_offline_intersphinx():
         logger.addFilter(_OfflineIntersphinxFilter())
 
 
+# -- Inherited scikit-learn docstrings -------------------------------------------
+# Members inherited from scikit-learn (get_metadata_routing, set_fit_request,
+# ...) refer to labels and glossary terms of scikit-learn's own docs.  With
+# network, intersphinx resolves them; offline, the handler below links glossary
+# terms and known labels to scikit-learn's site and renders any other such
+# reference as plain text, instead of warning.
+_SKLEARN_URL = "https://scikit-learn.org/stable/"
+_SKLEARN_LABELS = {"metadata_routing": "metadata_routing.html"}
+
+
+def _resolve_sklearn_references(app, env, node, contnode):
+    if node.get("refdomain") != "std" or node.get("reftype") not in ("ref", "term"):
+        return None
+    if "docstring of sklearn." not in (node.source or ""):
+        return None  # our own text: keep the warning
+    target = node.get("reftarget", "")
+    if node["reftype"] == "term":
+        page = "glossary.html#term-" + nodes.make_id(target)
+    else:
+        page = _SKLEARN_LABELS.get(target)
+    if page is None:
+        return contnode
+    return nodes.reference("", "", contnode, internal=False, refuri=_SKLEARN_URL + page)
+
+
 def setup(app):
     _quiet_offline_intersphinx()
+    app.connect("missing-reference", _resolve_sklearn_references)

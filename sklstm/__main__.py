@@ -13,7 +13,6 @@ import sys
 import time
 import warnings
 
-import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import mean_squared_error
@@ -71,7 +70,10 @@ def demo(seed=0, out=sys.stdout):
         "(no downloads)\n",
         file=out,
     )
-    header = f"{'task':<38} {'metric':<9} {'sklstm':>8} {'baseline':>9}  {'(baseline)':<17} {'epochs':>6} {'train s':>8}"
+    header = (
+        f"{'task':<38} {'metric':<9} {'sklstm':>8} {'baseline':>9}  "
+        f"{'(baseline)':<17} {'epochs':>6} {'train s':>8}"
+    )
     print(header, file=out)
     print("-" * len(header), file=out)
     rows = []

@@ -214,6 +214,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
         if first_call:
             self._random_state = check_random_state(self.random_state)
+            self._split_seed = self._random_state.randint(np.iinfo(np.int32).max)
             self._reset_fit_attributes()
             self._sequence_targets = sequence
         elif sequence != self._sequence_targets:
@@ -221,15 +222,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 "y changed between per-sequence and per-timestep targets since the "
                 "first fit; refit from scratch (warm_start=False)."
             )
-        rs = self._random_state
         early = self._use_early_stopping(n, incremental)
         train_idx, val_idx = np.arange(n), None
         if early:
-            train_idx, val_idx = self._validation_split(n, Y, sequence, rs)
+            train_idx, val_idx = self._validation_split(n, Y, sequence)
 
         net = self._make_network(seqs.n_features, xp)
         if first_call:
-            net.initialize(rs)
+            net.initialize(self._random_state)
             opt = make_optimizer(self.solver, self.learning_rate_init)
         else:
             net.set_coefs(self.coefs_)
@@ -237,23 +237,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             opt.learning_rate = self.learning_rate_init
         batch_size = self._batch_size(len(train_idx))
         max_epochs = 1 if incremental else self.max_iter
-        try:
-            self._fit_loop(
-                net,
-                opt,
-                seqs,
-                Y,
-                sw,
-                train_idx,
-                val_idx,
-                batch_size,
-                max_epochs,
-                incremental,
-                xp,
-            )
-        finally:
-            self.coefs_ = net.get_coefs()
-            self._optimizer = opt.to(np)
+        self._fit_loop(
+            net,
+            opt,
+            seqs,
+            Y,
+            sw,
+            train_idx,
+            val_idx,
+            batch_size,
+            max_epochs,
+            incremental,
+            xp,
+        )
+        self.coefs_ = net.get_coefs()
+        self._optimizer = opt.to(np)
         return self
 
     def _reset_fit_attributes(self):
@@ -270,7 +268,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return n >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
         return bool(self.early_stopping)
 
-    def _validation_split(self, n, Y, sequence, rs):
+    def _validation_split(self, n, Y, sequence):
+        """Hold-out indices, drawn with one seed per model so that warm
+        starts on the same data keep the same validation set."""
         stratify = None
         if self._loss == "cross_entropy" and not sequence:
             counts = np.bincount(Y, minlength=len(self.classes_))
@@ -279,7 +279,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         train_idx, val_idx = train_test_split(
             np.arange(n),
             test_size=self.validation_fraction,
-            random_state=rs,
+            random_state=self._split_seed,
             stratify=stratify,
         )
         if len(train_idx) == 0 or len(val_idx) == 0:
@@ -297,7 +297,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"Got batch_size={self.batch_size} larger than the {n} training "
                 "samples; using all of them in one batch.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         return min(self.batch_size, n)
 
@@ -322,7 +322,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         stopper = EarlyStopping(
             self.tol,
             self.n_iter_no_change,
-            params=net.params if early else None,
+            params=net.params,
             monitor="validation_loss" if early else "loss",
         )
         return callbacks, stopper
@@ -388,13 +388,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     val_loss, score = self._validate(net, seqs, Y, sw, val_idx, xp)
                     self.validation_scores_.append(score)
                     logs["validation_loss"], logs["validation_score"] = val_loss, score
-                    self.best_validation_score_ = max(self.validation_scores_)
                 else:
                     self.best_loss_ = min(self.loss_curve_)
                 self.history_.append(logs)
                 for cb in callbacks:
                     cb.on_epoch_end(self.n_iter_, logs)
-                if stopper.on_epoch_end(self.n_iter_, logs):
+                stop = stopper.on_epoch_end(self.n_iter_, logs)
+                if early and stopper.best_epoch == self.n_iter_:
+                    self.best_validation_score_ = logs["validation_score"]
+                if stop:
                     stopped = True
                     if self.verbose:
                         print(
@@ -407,7 +409,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 "Training interrupted by the user; keeping the best "
                 "weights found so far.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             stopped = True
         if early:
@@ -417,7 +419,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     def _diverged(self, stopper):
@@ -428,13 +430,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 " training stopped and the best weights so far were restored. Lower "
                 "learning_rate_init or set clip_norm.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
             return
         raise ValueError(
             f"The training loss became NaN or infinite in epoch {self.n_iter_ + 1}; "
             "no usable model was found. Lower learning_rate_init, set clip_norm, or "
-            "scale the inputs (e.g. with sklstm's Normaliser or StandardScaler)."
+            "scale the inputs (e.g. with StandardScaler)."
         )
 
     def _train_step(self, net, opt, seqs, Y, sw, idx, decay, xp):
@@ -517,6 +519,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         score = self._metric(y_true, self._decode_scores(S), sample_weight=w)
         return loss, float(score)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coefs_")
 
     def _predict_scores(self, X):
         check_is_fitted(self)

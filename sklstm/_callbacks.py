@@ -109,7 +109,7 @@ class EarlyStopping(Callback):
     def __init__(self, tol, n_iter_no_change, params=None, monitor="loss"):
         self.tol, self.n_iter_no_change = tol, n_iter_no_change
         self.params, self.monitor = params, monitor
-        self.best, self.best_params, self.count = None, None, 0
+        self.best, self.best_params, self.best_epoch, self.count = None, None, None, 0
 
     def on_epoch_end(self, epoch, logs):
         score = -logs[self.monitor]
@@ -118,7 +118,7 @@ class EarlyStopping(Callback):
         else:
             self.count = 0
         if self.best is None or score > self.best:
-            self.best = score
+            self.best, self.best_epoch = score, epoch
             if self.params is not None:
                 self.best_params = self.params.copy()
         return self.count > self.n_iter_no_change

@@ -59,8 +59,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Stop after this many epochs without an improvement of ``tol``.
     early_stopping : bool or 'auto', default='auto'
         Hold out ``validation_fraction`` of the data, stop when its loss
-        stops improving and restore the weights of the best epoch. 'auto' enables it from
-        1000 samples on.
+        stops improving and restore the weights of the best epoch. 'auto'
+        enables it from 1000 samples on.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping (stratified).
     class_weight : dict, 'balanced' or None, default=None

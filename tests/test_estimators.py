@@ -7,7 +7,7 @@ import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -257,19 +257,31 @@ def test_convergence_warning_at_max_iter():
             LSTMClassifier(hidden_layer_sizes=4, max_iter=2, tol=0).fit(X, y)
 
 
-def test_divergence_never_returns_a_nan_model():
+def test_divergence_in_first_epoch_is_a_clear_error():
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(40, 5, 1)) * 1e3
-    y = rng.normal(size=40) * 1e6
+    X, y = rng.normal(size=(40, 5, 1)), rng.normal(size=40) * 1e30
+    reg = LSTMRegressor(max_iter=5, random_state=0)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        reg.fit(X, y)
+    with pytest.raises(NotFittedError):
+        reg.predict(X)
+
+
+def test_later_divergence_restores_the_best_weights():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 5, 1)), rng.normal(size=40)
     reg = LSTMRegressor(
         solver="sgd",
-        learning_rate_init=1e6,
+        learning_rate_init=1e4,
         clip_norm=None,
+        batch_size=40,
         max_iter=20,
         random_state=0,
     )
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    with pytest.warns(UserWarning, match="NaN or infinite"):
         reg.fit(X, y)
+    assert np.all(np.isfinite(reg.predict(X)))
+    assert all(np.isfinite(loss) for loss in reg.loss_curve_)
 
 
 def test_sample_and_class_weights_shift_predictions():
