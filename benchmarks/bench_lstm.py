@@ -2,9 +2,11 @@
 # BSD 3-Clause License.
 """Time sklstm's NumPy LSTM core against ``torch.nn.LSTM`` on the CPU.
 
-Both sides run the same model: LSTM layers (batch-first data), a linear head,
-half/mean squared error and Adam, in float32.  For each configuration two
-things are timed:
+Both sides run the same model from the same initial weights (sklstm's
+initialisation, loaded into PyTorch): LSTM layers on batch-first data, a
+linear head (on the last step, or on every step for ``lm_like``, whose head
+has H = 200 outputs), squared error (PyTorch's mean, sklstm's half mean) and
+Adam, in float32.  For each configuration two things are timed:
 
 * ``fwd``:  a forward pass for inference (no gradient bookkeeping);
 * ``step``: one training step (forward, loss, backward, Adam update).
@@ -26,6 +28,7 @@ Usage::
     python benchmarks/bench_lstm.py --configs mid long --rounds 3
     python benchmarks/bench_lstm.py --sklstm-blas-threads 1 --json out.json
     python benchmarks/bench_lstm.py --phases --configs lm_like   # sklstm phases
+    python benchmarks/bench_lstm.py --check    # both compute the same scores
 
 PyTorch is a reference for this script only; the ``sklstm`` package never
 imports it.
@@ -104,17 +107,53 @@ def make_data(config):
     return X, Y
 
 
-def torch_callables(config, threads):
+def make_network(config):
+    """sklstm's network for ``config``, initialised from a fixed seed."""
+    import numpy as np
+
+    from sklstm._network import LSTMNetwork
+
+    B, T, F, H, layers, per_step = CONFIGS[config]
+    net = LSTMNetwork(
+        n_inputs=F,
+        hidden_layer_sizes=(H,) * layers,
+        n_outputs=n_outputs(config),
+        bidirectional=False,
+        dropout=0.0,
+        return_sequences=per_step,
+        dtype=np.float32,
+        xp=np,
+    )
+    net.initialize(np.random.RandomState(0))
+    return net
+
+
+def torch_callables(config, threads, *, flush_denormal=False):
+    """Inference and training-step closures for PyTorch.
+
+    The model starts from the same weights as sklstm's (orthogonal recurrent
+    weights, forget-gate bias 1): with PyTorch's default initialisation the
+    backpropagated gradients of ``long`` underflow to denormal floats, which
+    makes its training step about 10x slower for reasons unrelated to either
+    implementation.
+    """
     import torch
 
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
+    torch.set_flush_denormal(flush_denormal)
     B, T, F, H, layers, per_step = CONFIGS[config]
     K = n_outputs(config)
     X, Y = make_data(config)
     x, y = torch.from_numpy(X), torch.from_numpy(Y)
     lstm = torch.nn.LSTM(F, H, num_layers=layers, batch_first=True)
     head = torch.nn.Linear(H, K)
+    coefs = make_network(config).get_coefs()
+    with torch.no_grad():
+        for layer, weights in enumerate(coefs[:-1]):
+            for name, value in weights.items():
+                getattr(lstm, f"{name}_l{layer}").copy_(torch.from_numpy(value))
+        head.weight.copy_(torch.from_numpy(coefs[-1]["weight"]))
+        head.bias.copy_(torch.from_numpy(coefs[-1]["bias"]))
     params = list(lstm.parameters()) + list(head.parameters())
     opt = torch.optim.Adam(params, lr=1e-3)
     mse = torch.nn.MSELoss()
@@ -144,7 +183,6 @@ class SklstmModel:
         import numpy as np
 
         from sklstm._functional import LOSSES
-        from sklstm._network import LSTMNetwork
         from sklstm._optimizers import Adam
 
         self.np = np
@@ -158,17 +196,7 @@ class SklstmModel:
             self.Y = np.ascontiguousarray(Y.T)
         self.w = np.ones(self.Y.shape[1], dtype=np.float32)
         self.lengths = np.full(B, T)
-        self.net = LSTMNetwork(
-            n_inputs=F,
-            hidden_layer_sizes=(H,) * layers,
-            n_outputs=K,
-            bidirectional=False,
-            dropout=0.0,
-            return_sequences=per_step,
-            dtype=np.float32,
-            xp=np,
-        )
-        self.net.initialize(np.random.RandomState(0))
+        self.net = make_network(config)
         self.loss_fn = LOSSES["squared_error"]
         self.opt = Adam(1e-3)
 
@@ -232,7 +260,9 @@ def sklstm_phases(model, min_time):
 def measure(args):
     """The worker's timings: {"fwd": s, "step": s}, or sklstm's phases."""
     if args.worker == "torch":
-        fns = torch_callables(args.config, args.threads)
+        fns = torch_callables(
+            args.config, args.threads, flush_denormal=args.torch_flush_denormal
+        )
         return {k: time_calls(fns[k], args.min_time) for k in KINDS}
     model = SklstmModel(args.config)
     if args.phases:
@@ -243,13 +273,16 @@ def measure(args):
 
 def run_worker(args):
     """Time one backend on one config; print one JSON line."""
+    import numpy as np  # first, so that threadpoolctl below sees its BLAS
+    from threadpoolctl import threadpool_info, threadpool_limits
+
     result = {"backend": args.worker, "config": args.config}
     limits = contextlib.nullcontext()
     if args.worker == "sklstm" and args.sklstm_blas_threads:
-        from threadpoolctl import threadpool_limits
-
         limits = threadpool_limits(limits=args.sklstm_blas_threads, user_api="blas")
     with limits:
+        blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+        result["blas_threads"] = [p["num_threads"] for p in blas]
         result["times"] = measure(args)
     if args.worker == "torch":
         import torch
@@ -257,10 +290,20 @@ def run_worker(args):
         result["version"] = torch.__version__
         result["torch_threads"] = torch.get_num_threads()
     else:
-        import numpy as np
-
         result["version"] = np.__version__
     print(json.dumps(result))
+
+
+def check_same_model(configs):
+    """Both backends give the same initial scores (one process, untimed)."""
+    import numpy as np
+
+    for config in configs:
+        fwd = torch_callables(config, 1)["fwd"]
+        Z_torch = fwd().numpy()  # (B, K) or (B, T, K)
+        Z = SklstmModel(config).forward()  # (K, B) or (K, T, B)
+        err = np.abs(Z_torch - Z.T).max() / np.abs(Z).max()
+        print(f"{config}: max relative difference of the scores {err:.1e}")
 
 
 # --------------------------------------------------------------------- driver
@@ -350,8 +393,9 @@ def _spawn_once(backend, config, args):
     ]
     if args.sklstm_blas_threads:
         cmd += ["--sklstm-blas-threads", str(args.sklstm_blas_threads)]
-    if args.phases:
-        cmd.append("--phases")
+    for flag in ("phases", "torch_flush_denormal"):
+        if getattr(args, flag):
+            cmd.append("--" + flag.replace("_", "-"))
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.exit(f"{backend} worker failed on {config}:\n{proc.stderr}")
@@ -405,10 +449,7 @@ def summarize(results, configs):
     for c in configs:
         rounds = results[c]["rounds"]
         med = {
-            b: {
-                k: 1e3 * statistics.median(t[k] for t in rounds[b])
-                for k in ("fwd", "step")
-            }
+            b: {k: 1e3 * statistics.median(t[k] for t in rounds[b]) for k in KINDS}
             for b in BACKENDS
         }
         results[c]["median_ms"] = med
@@ -444,6 +485,7 @@ def run_driver(args):
                 results[c]["rounds"][b].append(out["times"])
                 results[c]["foreign_load"][b].append(out["foreign_load"])
                 meta[f"{b}_version"] = out["version"]
+                meta[f"{b}_blas_threads"] = out["blas_threads"]
         elapsed = time.perf_counter() - t_start
         print(f"round {r + 1}/{args.rounds} done ({elapsed:.0f} s)", file=sys.stderr)
     if args.phases:
@@ -481,7 +523,12 @@ def parse_args(argv=None):
     p.add_argument(
         "--sklstm-blas-threads",
         type=int,
-        help="limit sklstm's BLAS threads with threadpoolctl (default: --threads)",
+        help="limit sklstm's BLAS threads with threadpoolctl (None: --threads)",
+    )
+    p.add_argument(
+        "--torch-flush-denormal",
+        action="store_true",
+        help="torch.set_flush_denormal(True) in the torch worker",
     )
     p.add_argument(
         "--phases",
@@ -501,6 +548,11 @@ def parse_args(argv=None):
         "--retries", type=int, default=1, help="re-runs of a run disturbed by others"
     )
     p.add_argument("--json", metavar="PATH", help="save results as JSON")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="only check that both backends compute the same scores",
+    )
     p.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     p.add_argument("--config", choices=list(CONFIGS), help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -508,7 +560,9 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.worker:
+    if args.check:
+        check_same_model(args.configs)
+    elif args.worker:
         # before NumPy or PyTorch is first imported (both are imported lazily)
         for var in THREAD_VARS:
             os.environ[var] = str(args.threads)
