@@ -17,6 +17,7 @@ import numpy as np
 
 from sklstm._backend import to_numpy
 from sklstm._lstm import (
+    Workspace,
     from_torch_order,
     lstm_backward,
     lstm_forward,
@@ -104,6 +105,7 @@ class LSTMNetwork:
         self.grads = xp.zeros(self.n_params, dtype=self.dtype)
         self.P = self._views(self.params)
         self.G = self._views(self.grads)
+        self.ws = Workspace(xp)
 
     def _views(self, flat):
         views, start = {}, 0
@@ -217,7 +219,7 @@ class LSTMNetwork:
         inp = X
         for layer, H in enumerate(self.hidden_layer_sizes):
             D = H * self.n_directions
-            Y = xp.empty((D + 1, T, B), dtype=self.dtype)
+            Y = self.ws.get(f"Y{layer}", (D + 1, T, B), self.dtype)
             Y[D] = 1
             P = self.P
             dir_caches = [
@@ -227,6 +229,8 @@ class LSTMNetwork:
                     P[f"Wh{layer}_0"],
                     Y[:H],
                     keep=training,
+                    ws=self.ws,
+                    key=f"l{layer}d0",
                     xp=xp,
                 )
             ]
@@ -240,6 +244,8 @@ class LSTMNetwork:
                         P[f"Wh{layer}_1"],
                         Yr,
                         keep=training,
+                        ws=self.ws,
+                        key=f"l{layer}d1",
                         xp=xp,
                     )
                 )
@@ -280,7 +286,8 @@ class LSTMNetwork:
     def backward(self, dZ, cache, *, need_dX=False):
         """Fill ``self.grads`` from the gradient ``dZ`` w.r.t. the scores.
 
-        Returns the gradient w.r.t. the input (F, T, B) when ``need_dX``.
+        Returns the gradient w.r.t. the input (F, T, B) when ``need_dX``; it
+        lives in this network's workspace, valid until the next call.
         """
         xp = self.xp
         top = cache.top
@@ -294,7 +301,8 @@ class LSTMNetwork:
         else:
             xp.matmul(dZ, cache.feat.T, out=G["Wy"])
             dfeat = xp.matmul(Wy[:, :D].T, dZ)
-            dY = xp.zeros((D, T, B), dtype=self.dtype)
+            dY = self.ws.get("dY", (D, T, B), self.dtype)
+            dY[...] = 0
             cols = xp.arange(B)
             last = xp.asarray(cache.lengths - 1)
             H = self.hidden_layer_sizes[-1]
@@ -317,6 +325,8 @@ class LSTMNetwork:
                 G[f"Wx{layer}_0"],
                 G[f"Wh{layer}_0"],
                 need_dX=want_dX,
+                ws=self.ws,
+                key=f"l{layer}d0",
                 xp=xp,
             )
             if self.n_directions == 2:
@@ -329,6 +339,8 @@ class LSTMNetwork:
                     G[f"Wx{layer}_1"],
                     G[f"Wh{layer}_1"],
                     need_dX=want_dX,
+                    ws=self.ws,
+                    key=f"l{layer}d1",
                     xp=xp,
                 )
                 if want_dX:
