@@ -102,7 +102,9 @@ class LSTMCache:
         self.h0, self.c0 = h0, c0
 
 
-def lstm_forward(X, Wx, Wh, Y, *, h0=None, c0=None, keep=True, ws=None, key="", xp):
+def lstm_forward(
+    X, Wx, Wh, Y, *, h0=None, c0=None, keep=True, fold_input=None, ws=None, key="", xp
+):
     """Run one LSTM direction over all T steps of ``X``.
 
     Parameters
@@ -117,6 +119,12 @@ def lstm_forward(X, Wx, Wh, Y, *, h0=None, c0=None, keep=True, ws=None, key="", 
         Initial states; zeros when omitted.
     keep : bool
         Keep the activations for :func:`lstm_backward` (training).
+    fold_input : bool or None
+        Compute ``W_ih @ x_t`` inside each step's GEMM over the stacked
+        ``[h; x_t; 1]`` instead of one GEMM over all steps up front. It saves
+        the up-front GEMM and a strided per-step add, at the price of a
+        larger per-step GEMM: worth it for small inputs. None chooses it
+        when ``3 * F <= H``.
     ws : Workspace, optional
         Where to take scratch arrays from (names prefixed by ``key``).
 
@@ -129,22 +137,36 @@ def lstm_forward(X, Wx, Wh, Y, *, h0=None, c0=None, keep=True, ws=None, key="", 
     H = Wh.shape[1]
     dt = X.dtype
     ws = ws if ws is not None else _Fresh(xp)
+    if fold_input is None:
+        fold_input = 3 * (F1 - 1) <= H
     s = sigmoid_scale(H, Wx.dtype, xp=xp)
-    Wxs = xp.multiply(Wx, s, out=ws.get(key + "Wxs", Wx.shape, dt))
-    Whs = xp.multiply(Wh, s, out=ws.get(key + "Whs", Wh.shape, dt))
-    G = ws.get(key + "G", (4 * H, T * B), dt)
-    xp.matmul(Wxs, X.reshape(F1, T * B), out=G)
-    G = G.reshape(4 * H, T, B)
     n_keep = T if keep else 1
     A = ws.get(key + "A", (n_keep, 4 * H, B), dt)
     C = ws.get(key + "C", (n_keep if keep else 2, H, B), dt)
     TC = ws.get(key + "TC", (n_keep, H, B), dt)
     tmp = ws.get(key + "tmp", (H, B), dt)
+    if fold_input:
+        # one GEMM per step over the stacked [h_{t-1}; x_t; 1]
+        W = ws.get(key + "Wcat", (4 * H, H + F1), dt)
+        xp.multiply(Wh, s, out=W[:, :H])
+        xp.multiply(Wx, s, out=W[:, H:])
+        HX = ws.get(key + "HX", (2, H + F1, B), dt)
+        HX[0, :H] = 0 if h0 is None else h0
+        HX[0, H:] = X[:, 0]
+    else:
+        # all input projections in one GEMM, then W_hh @ h per step
+        Whs = xp.multiply(Wh, s, out=ws.get(key + "Whs", Wh.shape, dt))
+        G = ws.get(key + "G", (4 * H, T * B), dt)
+        xp.matmul(xp.multiply(Wx, s), X.reshape(F1, T * B), out=G)
+        G = G.reshape(4 * H, T, B)
     h, c = h0, c0
     for t in range(T):
         k = t if keep else 0
         z = A[k]
-        if h is None:
+        if fold_input:
+            xp.matmul(W, HX[t % 2], out=z)
+            xp.tanh(z, out=z)
+        elif h is None:
             xp.tanh(G[:, t], out=z)
         else:
             xp.matmul(Whs, h, out=z)
@@ -160,7 +182,14 @@ def lstm_forward(X, Wx, Wh, Y, *, h0=None, c0=None, keep=True, ws=None, key="", 
             xp.multiply(f, c, out=tmp)
             c_new += tmp
         xp.tanh(c_new, out=TC[k])
-        xp.multiply(o, TC[k], out=Y[:, t])
+        if fold_input:
+            nxt = HX[(t + 1) % 2]
+            xp.multiply(o, TC[k], out=nxt[:H])
+            Y[:, t] = nxt[:H]
+            if t + 1 < T:
+                nxt[H:] = X[:, t + 1]
+        else:
+            xp.multiply(o, TC[k], out=Y[:, t])
         h, c = Y[:, t], c_new
     if not keep:
         C = c[None]

@@ -42,37 +42,46 @@ def _reference_forward(X, Wx, Wh, h0, c0):
     return np.stack(out, axis=1)
 
 
-def test_forward_matches_textbook_equations():
+FOLD = pytest.mark.parametrize("fold_input", [False, True])
+
+
+@FOLD
+def test_forward_matches_textbook_equations(fold_input):
     _, X, Wx, Wh, h0, c0 = _setup()
     Y = np.empty((4, X.shape[1], X.shape[2]))
-    lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, xp=np)
+    lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, fold_input=fold_input, xp=np)
     assert_allclose(Y, _reference_forward(X, Wx, Wh, h0, c0), rtol=1e-12, atol=1e-12)
 
 
-def test_step_by_step_equals_whole_sequence():
+@FOLD
+def test_step_by_step_equals_whole_sequence(fold_input):
     _, X, Wx, Wh, h0, c0 = _setup(T=7)
     H, T, B = 4, 7, X.shape[2]
     Y = np.empty((H, T, B))
-    lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, xp=np)
+    lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, fold_input=fold_input, xp=np)
     h, c = h0, c0
     for t in range(T):
         y = np.empty((H, 1, B))
-        cache = lstm_forward(X[:, t : t + 1].copy(), Wx, Wh, y, h0=h, c0=c, xp=np)
+        step = X[:, t : t + 1].copy()
+        cache = lstm_forward(step, Wx, Wh, y, h0=h, c0=c, fold_input=fold_input, xp=np)
         h, c = y[:, 0], cache.C[-1]
         assert_allclose(y[:, 0], Y[:, t], rtol=1e-13, atol=1e-13)
 
 
-def test_inference_mode_matches_training_mode():
+@FOLD
+def test_inference_mode_matches_training_mode(fold_input):
     _, X, Wx, Wh, h0, c0 = _setup(T=6)
     Y1, Y2 = np.empty((4, 6, 2)), np.empty((4, 6, 2))
-    c_train = lstm_forward(X, Wx, Wh, Y1, h0=h0, c0=c0, keep=True, xp=np)
-    c_infer = lstm_forward(X, Wx, Wh, Y2, h0=h0, c0=c0, keep=False, xp=np)
+    kw = dict(h0=h0, c0=c0, fold_input=fold_input, xp=np)
+    c_train = lstm_forward(X, Wx, Wh, Y1, keep=True, **kw)
+    c_infer = lstm_forward(X, Wx, Wh, Y2, keep=False, **kw)
     assert_allclose(Y1, Y2, rtol=1e-14)
     assert_allclose(c_train.C[-1], c_infer.C[-1], rtol=1e-14)
 
 
+@FOLD
 @pytest.mark.parametrize("with_state", [False, True])
-def test_gradients_match_finite_differences(with_state):
+def test_gradients_match_finite_differences(with_state, fold_input):
     rng, X, Wx, Wh, h0, c0 = _setup()
     if not with_state:
         h0 = c0 = None
@@ -81,11 +90,11 @@ def test_gradients_match_finite_differences(with_state):
 
     def loss():
         Y = np.empty((H, T, B))
-        lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, xp=np)
+        lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, fold_input=fold_input, xp=np)
         return float((R * Y).sum())
 
     Y = np.empty((H, T, B))
-    cache = lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, xp=np)
+    cache = lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, fold_input=fold_input, xp=np)
     dWx, dWh = np.empty_like(Wx), np.empty_like(Wh)
     dX, dh0, dc0 = lstm_backward(R, cache, Wx, Wh, dWx, dWh, need_dh0=with_state, xp=np)
 
