@@ -197,7 +197,19 @@ def lstm_forward(
 
 
 def lstm_backward(
-    dY, cache, Wx, Wh, dWx, dWh, *, need_dX=True, need_dh0=False, ws=None, key="", xp
+    dY,
+    cache,
+    Wx,
+    Wh,
+    dWx,
+    dWh,
+    *,
+    need_dX=True,
+    need_dh0=False,
+    dY_steps=None,
+    ws=None,
+    key="",
+    xp,
 ):
     """Backpropagate through one LSTM direction.
 
@@ -215,6 +227,9 @@ def lstm_backward(
         Whether to return the gradient w.r.t. the input (without its ones row).
     need_dh0 : bool
         Whether to return gradients w.r.t. ``h0`` and ``c0``.
+    dY_steps : set of int, optional
+        The only timesteps where ``dY`` may be non-zero (e.g. the last step
+        under a per-sequence head); None means all.
     ws : Workspace, optional
         Where to take scratch arrays from; the returned ``dX`` is one.
 
@@ -260,16 +275,22 @@ def lstm_backward(
     tmp = ws.get(key + "tmp", (H, B), dt)
     dh_rec[...] = 0
     dc[...] = 0
+    WhT = ws.get(key + "WhT", (H, 4 * H), dt)
+    WhT[...] = Wh.T  # contiguous: ~8 % faster per-step GEMMs than a transposed view
     for t in range(T - 1, -1, -1):
         dz = dG[:, t]
-        xp.add(dY[:, t], dh_rec, out=dh)
-        xp.multiply(dh, Q[t, :H], out=dz[:H])
-        xp.multiply(dh, Dc[t], out=tmp)
+        if dY_steps is None or t in dY_steps:
+            xp.add(dY[:, t], dh_rec, out=dh)
+            d = dh
+        else:  # no gradient from above at this step
+            d = dh_rec
+        xp.multiply(d, Q[t, :H], out=dz[:H])
+        xp.multiply(d, Dc[t], out=tmp)
         dc += tmp
         xp.multiply(dc, Q[t, H:].reshape(3, H, B), out=dz[H:].reshape(3, H, B))
         dc *= f[t]
         if t > 0 or need_dh0:
-            xp.matmul(Wh.T, dz, out=dh_rec)
+            xp.matmul(WhT, dz, out=dh_rec)
 
     dG2 = dG.reshape(4 * H, T * B)
     xp.matmul(dG2, X.reshape(F1, T * B).T, out=dWx)

@@ -311,7 +311,11 @@ class LSTMNetwork:
                 dY[H:, 0, :] = dfeat[H:]
         rev = None if cache.rev is None else xp.asarray(cache.rev)
         P = self.P
+        # under a per-sequence head only each sequence's last step gets a
+        # gradient from above (in both directions' own time order)
+        top_steps = None if self.return_sequences else set((cache.lengths - 1).tolist())
         for layer in range(len(self.hidden_layer_sizes) - 1, -1, -1):
+            steps = top_steps if layer == len(self.hidden_layer_sizes) - 1 else None
             H = self.hidden_layer_sizes[layer]
             dirs = cache.layers[layer]
             if cache.masks[layer] is not None:
@@ -325,6 +329,7 @@ class LSTMNetwork:
                 G[f"Wx{layer}_0"],
                 G[f"Wh{layer}_0"],
                 need_dX=want_dX,
+                dY_steps=steps,
                 ws=self.ws,
                 key=f"l{layer}d0",
                 xp=xp,
@@ -339,6 +344,7 @@ class LSTMNetwork:
                     G[f"Wx{layer}_1"],
                     G[f"Wh{layer}_1"],
                     need_dX=want_dX,
+                    dY_steps=steps,
                     ws=self.ws,
                     key=f"l{layer}d1",
                     xp=xp,
