@@ -368,3 +368,21 @@ def test_other_bad_input_errors():
 def test_bad_hyperparameters_are_rejected(params):
     with pytest.raises(ValueError, match=list(params)[0]):
         LSTMClassifier(**params).fit(np.zeros((4, 3)), [0, 1, 0, 1])
+
+
+def test_ctrl_c_keeps_the_weights_trained_so_far(monkeypatch):
+    X, y = first_step_task(60, 5, np.random.RandomState(0))
+    clf = LSTMClassifier(hidden_layer_sizes=4, max_iter=50, random_state=0)
+    original, calls = LSTMClassifier._train_step, []
+
+    def interrupted(self, *args):
+        calls.append(1)
+        if len(calls) == 7:  # mid-way through epoch 4 (2 batches per epoch)
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(LSTMClassifier, "_train_step", interrupted)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3
+    assert clf.predict(X).shape == (60,)

@@ -160,3 +160,31 @@ def test_initialization():
     for k in range(4):
         block = Whh[k * H : (k + 1) * H].astype(np.float64)
         assert_allclose(block @ block.T, np.eye(H), atol=1e-5)
+
+
+def test_dropout_gradient_matches_finite_differences():
+    rng = np.random.RandomState(0)
+    net = LSTMNetwork(F, (5, 4), K, dropout=0.3, dtype=np.float64)
+    net.initialize(np.random.RandomState(1))
+    X = _batch(rng)
+    y, w = rng.randint(0, K, len(LENGTHS)), np.ones(len(LENGTHS))
+
+    def loss_and_grad():  # the same dropout masks on every call
+        Z, cache = net.forward(
+            X, LENGTHS, training=True, random_state=np.random.RandomState(5)
+        )
+        return softmax_cross_entropy(Z, y, w, xp=np) + (cache,)
+
+    loss, dZ, cache = loss_and_grad()
+    assert cache.masks[0] is not None and np.any(cache.masks[0] == 0)
+    net.backward(dZ, cache)
+    analytic = net.grads.copy()
+    numeric = np.empty(net.n_params)
+    for k in range(net.n_params):
+        old = net.params[k]
+        net.params[k] = old + 1e-6
+        up = loss_and_grad()[0]
+        net.params[k] = old - 1e-6
+        numeric[k] = (up - loss_and_grad()[0]) / 2e-6
+        net.params[k] = old
+    assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-9)
