@@ -186,8 +186,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         targets.  Sets ``classes_`` / ``n_outputs_`` on the first call."""
 
     @abstractmethod
-    def _batch_targets(self, Yb, mask, xp):
+    def _batch_targets(self, Yb, xp):
         """Targets of a batch in the layout of the scores (see _functional)."""
+
+    @abstractmethod
+    def _decode_scores(self, S):
+        """Encoded predictions (class indices, or values) from raw scores."""
 
     @abstractmethod
     def _metric(self, y_true, y_pred, sample_weight=None):
@@ -196,10 +200,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _element_weights(self, Yb):
         """Extra per-target weights (class weights); 1 by default."""
         return None
-
-    @property
-    def _n_network_outputs(self):
-        return self.n_outputs_
 
     # ------------------------------------------------------------------ fit
     def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
@@ -305,7 +305,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return LSTMNetwork(
             n_features,
             _hidden_sizes(self.hidden_layer_sizes),
-            self._n_network_outputs,
+            self.n_outputs_,
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             return_sequences=self._sequence_targets,
@@ -487,7 +487,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if idx is None:
             idx = np.arange(seqs.n_samples)
         lengths = seqs.lengths[idx]
-        k = self._n_network_outputs
+        k = self.n_outputs_
         if self._sequence_targets:
             out = np.zeros((len(idx), int(lengths.max()), k), dtype=_DTYPE)
         else:
