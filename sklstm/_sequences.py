@@ -155,6 +155,12 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
         _record_step_features(estimator, X.shape[2], reset, "3d")
         lengths = np.full(X.shape[0], X.shape[1], dtype=np.intp)
         return SequenceData(X, lengths, None, "3d")
+    if ndim == 1 and len(X) and all(isinstance(s, (str, bytes)) for s in X):
+        raise ValueError(
+            f"{input_name} looks like raw text (a list of strings); LSTM estimators "
+            "take numeric sequences, so turn each text into a sequence of token "
+            "vectors first."
+        )
     if ndim != 2:
         raise ValueError(
             f"{input_name} must be 2-D (n_samples, n_timesteps), 3-D (n_samples, "

@@ -332,6 +332,21 @@ def test_bad_X_gets_a_clear_error(X, match):
         LSTMClassifier(**FAST).fit(X, [0, 1, 0, 1])
 
 
+def test_plain_progress_line_without_tqdm(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # import fails
+    X, y = first_step_task(40, 4, np.random.RandomState(0))
+    LSTMClassifier(hidden_layer_sizes=4, max_iter=1, verbose=2).fit(X, y)
+    err = capsys.readouterr().err
+    assert "\rEpoch 1 [" in err and "2/2" in err
+
+
+def test_raw_text_gets_a_clear_error():
+    with pytest.raises(ValueError, match="raw text"):
+        LSTMClassifier().fit(["a good film", "a bad film"], [1, 0])
+
+
 def test_other_bad_input_errors():
     X = np.zeros((4, 3, 2))
     clf = LSTMClassifier(**FAST)
