@@ -343,7 +343,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     ):
         early = val_idx is not None
         callbacks, stopper = self._callbacks(net, early)
-        decay = net.decay_mask() if self.alpha > 0 else None
         if early:
             self.validation_scores_ = self.validation_scores_ or []
         rs = self._random_state
@@ -365,7 +364,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 for k, b in enumerate(batches):
                     idx = train_idx[b]
                     with np.errstate(over="ignore", invalid="ignore"):
-                        loss = self._train_step(net, opt, seqs, Y, sw, idx, decay, xp)
+                        loss = self._train_step(net, opt, seqs, Y, sw, idx, xp)
                     if not math.isfinite(loss):
                         self._diverged(stopper)
                         return
@@ -439,7 +438,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             "scale the inputs (e.g. with StandardScaler)."
         )
 
-    def _train_step(self, net, opt, seqs, Y, sw, idx, decay, xp):
+    def _train_step(self, net, opt, seqs, Y, sw, idx, xp):
         """One forward/backward/update on the batch ``idx``; returns the loss."""
         X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
         Z, cache = net.forward(
@@ -448,10 +447,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         target, w = self._targets_and_weights(Y, sw, idx, lengths, Z.shape, xp)
         loss, dZ = LOSSES[self._loss](Z.reshape(Z.shape[0], -1), target, w, xp=xp)
         net.backward(dZ.reshape(Z.shape), cache)
-        if decay is not None:
-            scale = self.alpha / len(idx)
-            loss += 0.5 * scale * float(xp.dot(net.params * decay, net.params))
-            net.grads += scale * decay * net.params
+        if self.alpha > 0:  # scaled by the batch size, as in MLP
+            loss += net.add_weight_decay(self.alpha / len(idx))
         clip_grad_norm(net.grads, self.clip_norm, xp=xp)
         opt.update_params(net.params, net.grads, xp=xp)
         return loss

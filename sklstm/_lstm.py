@@ -157,7 +157,8 @@ def lstm_forward(
         # all input projections in one GEMM, then W_hh @ h per step
         Whs = xp.multiply(Wh, s, out=ws.get(key + "Whs", Wh.shape, dt))
         G = ws.get(key + "G", (4 * H, T * B), dt)
-        xp.matmul(xp.multiply(Wx, s), X.reshape(F1, T * B), out=G)
+        Wxs = xp.multiply(Wx, s, out=ws.get(key + "Wxs", Wx.shape, dt))
+        xp.matmul(Wxs, X.reshape(F1, T * B), out=G)
         G = G.reshape(4 * H, T, B)
     h, c = h0, c0
     for t in range(T):

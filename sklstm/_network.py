@@ -46,7 +46,7 @@ def reverse_time(X, rev, *, xp):
 
 
 class _Cache:
-    __slots__ = ("lengths", "rev", "layers", "masks", "inputs", "feat", "top")
+    __slots__ = ("lengths", "rev", "last", "cols", "layers", "masks", "feat", "top")
 
 
 class LSTMNetwork:
@@ -106,6 +106,10 @@ class LSTMNetwork:
         self.P = self._views(self.params)
         self.G = self._views(self.grads)
         self.ws = Workspace(xp)
+        mask = np.ones(self.n_params, dtype=self.dtype)  # 1 on weights, 0 on biases
+        for view in self._views(mask).values():
+            view[:, -1] = 0
+        self._decay_mask = xp.asarray(mask)
 
     def _views(self, flat):
         views, start = {}, 0
@@ -115,13 +119,15 @@ class LSTMNetwork:
             start += size
         return views
 
-    def decay_mask(self):
-        """Flat 0/1 array: 1 on weights, 0 on biases (L2 applies to weights)."""
-        mask = np.ones(self.n_params, dtype=self.dtype)
-        views = self._views(mask)
-        for name, _ in self.layout:
-            views[name][:, -1] = 0
-        return self.xp.asarray(mask)
+    def add_weight_decay(self, scale):
+        """Add the gradient of ``0.5 * scale * ||W||^2`` over the weights
+        (not the biases) to ``grads``; return that penalty."""
+        W = self.ws.get("decay", (self.n_params,), self.dtype)
+        self.xp.multiply(self.params, self._decay_mask, out=W)
+        penalty = 0.5 * scale * float(self.xp.dot(W, W))
+        W *= scale
+        self.grads += W
+        return penalty
 
     # ------------------------------------------------------------ weights
     def initialize(self, random_state):
@@ -212,9 +218,11 @@ class LSTMNetwork:
         _, T, B = X.shape
         cache = _Cache()
         cache.lengths = np.asarray(lengths)
-        cache.rev = reverse_index(cache.lengths, T)
-        rev = None if cache.rev is None else xp.asarray(cache.rev)
-        cache.layers, cache.masks, cache.inputs = [], [], []
+        rev = reverse_index(cache.lengths, T)
+        cache.rev = rev = None if rev is None else xp.asarray(rev)
+        cache.last = xp.asarray(cache.lengths - 1)  # on the device, once per batch
+        cache.cols = xp.arange(B)
+        cache.layers, cache.masks = [], []
         n_layers = len(self.hidden_layer_sizes)
         inp = X
         for layer, H in enumerate(self.hidden_layer_sizes):
@@ -265,19 +273,15 @@ class LSTMNetwork:
             Z = xp.matmul(Wy, inp.reshape(self.n_top + 1, T * B))
             cache.feat = None
             return Z.reshape(-1, T, B), cache
-        feat = self._last_states(inp, cache.lengths)
+        feat = self._last_states(inp, cache)
         cache.feat = feat
         return xp.matmul(Wy, feat), cache
 
-    def _last_states(self, Y, lengths):
+    def _last_states(self, Y, cache):
         """(D+1, B): forward states at each sequence's last step, reverse
         states at its first step (where the reverse pass ended), ones row."""
-        xp = self.xp
-        B = Y.shape[2]
-        cols = xp.arange(B)
-        last = xp.asarray(np.asarray(lengths) - 1)
         H = self.hidden_layer_sizes[-1]
-        feat = Y[:, last, cols]
+        feat = Y[:, cache.last, cache.cols]
         if self.n_directions == 2:
             feat[H : 2 * H] = Y[H : 2 * H, 0, :]
         return feat
@@ -303,13 +307,11 @@ class LSTMNetwork:
             dfeat = xp.matmul(Wy[:, :D].T, dZ)
             dY = self.ws.get("dY", (D, T, B), self.dtype)
             dY[...] = 0
-            cols = xp.arange(B)
-            last = xp.asarray(cache.lengths - 1)
             H = self.hidden_layer_sizes[-1]
-            dY[:H, last, cols] = dfeat[:H]
+            dY[:H, cache.last, cache.cols] = dfeat[:H]
             if self.n_directions == 2:
                 dY[H:, 0, :] = dfeat[H:]
-        rev = None if cache.rev is None else xp.asarray(cache.rev)
+        rev = cache.rev
         P = self.P
         # under a per-sequence head only each sequence's last step gets a
         # gradient from above (in both directions' own time order)

@@ -188,3 +188,14 @@ def test_dropout_gradient_matches_finite_differences():
         numeric[k] = (up - loss_and_grad()[0]) / 2e-6
         net.params[k] = old
     assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-9)
+
+
+def test_weight_decay_touches_weights_not_biases():
+    net = _net(False, False)
+    net.grads[...] = 0
+    penalty = net.add_weight_decay(0.1)
+    for name, view in net.G.items():
+        assert_allclose(view[:, :-1], 0.1 * net.P[name][:, :-1])
+        assert_array_equal(view[:, -1], 0)
+    weights = np.concatenate([v[:, :-1].ravel() for v in net.P.values()])
+    assert_allclose(penalty, 0.05 * weights @ weights)
