@@ -227,19 +227,27 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if early:
             train_idx, val_idx = self._validation_split(n, Y, sequence)
 
-        net = self._make_network(seqs.n_features, xp)
+        net = self._make_network(seqs, xp)
         if first_call:
             net.initialize(self._random_state)
-            opt = make_optimizer(self.solver, self.learning_rate_init)
+            if net.table is not None:
+                net.set_embeddings(seqs.tokens.vectors)
+            opts = self._new_optimizers(net)
         else:
             net.set_coefs(self.coefs_)
-            opt = self._optimizer.to(xp)
-            opt.learning_rate = self.learning_rate_init
+            if net.table is not None:
+                net.set_embeddings(self.embeddings_)
+            # keep the optimizer state (moments, step count) of earlier fits
+            opts = self._new_optimizers(net)
+            for k, old in enumerate(self._optimizers):
+                if old is not None and opts[k] is not None:
+                    opts[k] = old.to(xp)
+                    opts[k].learning_rate = self.learning_rate_init
         batch_size = self._batch_size(len(train_idx))
         max_epochs = 1 if incremental else self.max_iter
         self._fit_loop(
             net,
-            opt,
+            opts,
             seqs,
             Y,
             sw,
@@ -251,13 +259,24 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             xp,
         )
         self.coefs_ = net.get_coefs()
-        self._optimizer = opt.to(np)
+        self.embeddings_ = None if net.table is None else net.get_embeddings()
+        self._optimizers = [o if o is None else o.to(np) for o in opts]
         return self
+
+    def _new_optimizers(self, net):
+        """Optimizers of the flat parameters and of the token table (None
+        unless it is fine-tuned)."""
+        opt = make_optimizer(self.solver, self.learning_rate_init)
+        table = None
+        if net.trainable_embeddings:
+            table = make_optimizer(self.solver, self.learning_rate_init)
+        return [opt, table]
 
     def _reset_fit_attributes(self):
         self.n_iter_, self.t_ = 0, 0
         self.loss_, self.loss_curve_, self.history_ = None, [], []
         self.best_loss_ = None
+        self.embeddings_ = None
         self.validation_scores_ = None
         self.best_validation_score_ = None
 
@@ -301,9 +320,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         return min(self.batch_size, n)
 
-    def _make_network(self, n_features, xp):
+    def _make_network(self, seqs, xp):
+        tokens = seqs.tokens
         return LSTMNetwork(
-            n_features,
+            seqs.n_features,
             _hidden_sizes(self.hidden_layer_sizes),
             self.n_outputs_,
             bidirectional=self.bidirectional,
@@ -311,6 +331,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return_sequences=self._sequence_targets,
             dtype=_DTYPE,
             xp=xp,
+            n_tokens=None if tokens is None else tokens.n_tokens,
+            trainable_embeddings=tokens is not None and tokens.trainable,
         )
 
     def _callbacks(self, net, early):
@@ -322,7 +344,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         stopper = EarlyStopping(
             self.tol,
             self.n_iter_no_change,
-            params=net.params,
+            params=net.trainable_arrays(),
             monitor="validation_loss" if early else "loss",
         )
         return callbacks, stopper
@@ -330,7 +352,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _fit_loop(
         self,
         net,
-        opt,
+        opts,
         seqs,
         Y,
         sw,
@@ -364,7 +386,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 for k, b in enumerate(batches):
                     idx = train_idx[b]
                     with np.errstate(over="ignore", invalid="ignore"):
-                        loss = self._train_step(net, opt, seqs, Y, sw, idx, xp)
+                        loss = self._train_step(net, opts, seqs, Y, sw, idx, xp)
                     if not math.isfinite(loss):
                         self._diverged(stopper)
                         return
@@ -438,8 +460,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             "scale the inputs (e.g. with StandardScaler)."
         )
 
-    def _train_step(self, net, opt, seqs, Y, sw, idx, xp):
-        """One forward/backward/update on the batch ``idx``; returns the loss."""
+    def _train_step(self, net, opts, seqs, Y, sw, idx, xp):
+        """One forward/backward/update on the batch ``idx``; returns the loss.
+
+        ``opts`` holds the optimizer of the flat parameters and that of the
+        token table (which updates only the rows the batch used).
+        """
         X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
         Z, cache = net.forward(
             X, lengths, training=True, random_state=self._random_state
@@ -449,7 +475,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         net.backward(dZ.reshape(Z.shape), cache)
         if self.alpha > 0:  # scaled by the batch size, as in MLP
             loss += net.add_weight_decay(self.alpha / len(idx))
-        clip_grad_norm(net.grads, self.clip_norm, xp=xp)
+        opt, table_opt = opts
+        if net.trainable_embeddings:
+            clip_grad_norm([net.grads, net.table_grad], self.clip_norm, xp=xp)
+            table_opt.update_rows(net.table, net.table_rows, net.table_grad, xp=xp)
+        else:
+            clip_grad_norm(net.grads, self.clip_norm, xp=xp)
         opt.update_params(net.params, net.grads, xp=xp)
         return loss
 
@@ -472,8 +503,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     # -------------------------------------------------------------- predict
     def _network_for_predict(self, seqs, xp):
-        net = self._make_network(seqs.n_features, xp)
+        net = self._make_network(seqs, xp)
         net.set_coefs(self.coefs_)
+        if net.table is not None:
+            net.set_embeddings(self.embeddings_)
         return net
 
     def _raw_scores(self, seqs, idx=None, *, net=None, xp=np):

@@ -102,8 +102,8 @@ class EarlyStopping(Callback):
     ``monitor`` names the value in the epoch logs, lower is better: the
     training ``loss``, or the ``validation_loss`` (smoother than accuracy,
     which can sit on a plateau while the model is still improving).  With
-    ``params`` it keeps a copy of the parameters at the best value, to
-    restore.
+    ``params`` (an array, or a list of arrays) it keeps a copy of the
+    parameters at the best value, to restore.
     """
 
     def __init__(self, tol, n_iter_no_change, params=None, monitor="loss"):
@@ -120,10 +120,16 @@ class EarlyStopping(Callback):
         if self.best is None or score > self.best:
             self.best, self.best_epoch = score, epoch
             if self.params is not None:
-                self.best_params = self.params.copy()
+                self.best_params = [p.copy() for p in self._arrays()]
         return self.count > self.n_iter_no_change
 
     def restore(self):
         """Copy the best parameters back (in place); no-op without them."""
         if self.best_params is not None:
-            self.params[...] = self.best_params
+            for p, best in zip(self._arrays(), self.best_params, strict=True):
+                p[...] = best
+
+    def _arrays(self):
+        if isinstance(self.params, (list, tuple)):
+            return self.params
+        return [self.params]

@@ -11,6 +11,12 @@ Padding: sequence ``b`` is valid for ``t < lengths[b]``.  Forward layers run
 over padded steps harmlessly (they come after the valid ones); reverse
 layers run on each sequence reversed within its own length; the head reads
 each sequence's own last step, and losses give padded steps weight 0.
+
+Token input: a network built with ``n_tokens`` reads token ids ``(T, B)``
+instead of vectors, and looks each id up in its ``table`` (n_tokens, F).
+When the table is trainable, :meth:`LSTMNetwork.backward` leaves its
+gradient as a few rows (``table_rows``, ``table_grad``): only the tokens of
+the batch, so the optimizer updates those rows alone.
 """
 
 import numpy as np
@@ -46,7 +52,17 @@ def reverse_time(X, rev, *, xp):
 
 
 class _Cache:
-    __slots__ = ("lengths", "rev", "last", "cols", "layers", "masks", "feat", "top")
+    __slots__ = (
+        "lengths",
+        "rev",
+        "last",
+        "cols",
+        "layers",
+        "masks",
+        "feat",
+        "top",
+        "ids",
+    )
 
 
 class LSTMNetwork:
@@ -68,6 +84,11 @@ class LSTMNetwork:
         Apply the head at every timestep instead of only the last one.
     dtype : numpy dtype
     xp : array module
+    n_tokens : int or None
+        Read token ids and look them up in a table of ``n_tokens`` vectors
+        of length ``n_inputs`` (set it with :meth:`set_embeddings`).
+    trainable_embeddings : bool
+        Compute the gradient of the table's rows in :meth:`backward`.
     """
 
     def __init__(
@@ -81,6 +102,8 @@ class LSTMNetwork:
         return_sequences=False,
         dtype=np.float32,
         xp=np,
+        n_tokens=None,
+        trainable_embeddings=False,
     ):
         self.n_inputs = n_inputs
         self.hidden_layer_sizes = tuple(int(h) for h in hidden_layer_sizes)
@@ -110,6 +133,26 @@ class LSTMNetwork:
         for view in self._views(mask).values():
             view[:, -1] = 0
         self._decay_mask = xp.asarray(mask)
+        self.table = None
+        if n_tokens is not None:
+            self.table = xp.zeros((n_tokens, n_inputs), dtype=self.dtype)
+        self.trainable_embeddings = n_tokens is not None and trainable_embeddings
+        self.table_rows = self.table_grad = None
+
+    def set_embeddings(self, table):
+        """Load the token vector table (n_tokens, n_inputs)."""
+        self.table[...] = self.xp.asarray(np.asarray(table, dtype=self.dtype))
+
+    def get_embeddings(self):
+        """The token vector table as a NumPy array (a copy)."""
+        return to_numpy(self.table).copy()
+
+    def trainable_arrays(self):
+        """The arrays the optimizer updates: the flat parameters, and the
+        table when it is trainable (saved and restored by early stopping)."""
+        if self.trainable_embeddings:
+            return [self.params, self.table]
+        return [self.params]
 
     def _views(self, flat):
         views, start = {}, 0
@@ -198,8 +241,9 @@ class LSTMNetwork:
 
         Parameters
         ----------
-        X : array of shape (F+1, T, B)
-            Batch with a final row of ones, on this network's device.
+        X : array of shape (F+1, T, B), or (T, B) token ids
+            Batch with a final row of ones, on this network's device; token
+            ids (0 = padding) for a network with a table.
         lengths : ndarray of shape (B,)
             Valid steps per sequence (host array).
         training : bool
@@ -215,8 +259,11 @@ class LSTMNetwork:
             Pass to :meth:`backward`.
         """
         xp = self.xp
-        _, T, B = X.shape
         cache = _Cache()
+        cache.ids = None
+        if self.table is not None:
+            cache.ids, X = X, self._lookup(X)
+        _, T, B = X.shape
         cache.lengths = np.asarray(lengths)
         rev = reverse_index(cache.lengths, T)
         cache.rev = rev = None if rev is None else xp.asarray(rev)
@@ -277,6 +324,27 @@ class LSTMNetwork:
         cache.feat = feat
         return xp.matmul(Wy, feat), cache
 
+    def _lookup(self, ids):
+        """(F+1, T, B) batch of the vectors of ``ids`` (T, B), ones row last."""
+        T, B = ids.shape
+        F = self.n_inputs
+        X = self.ws.get("emb", (F + 1, T, B), self.dtype)
+        X[:F] = self.xp.take(self.table, ids, axis=0).transpose(2, 0, 1)
+        X[F] = 1
+        return X
+
+    def _table_gradient(self, dX, ids):
+        """Rows of the table used by the batch and their gradients, summed
+        over the occurrences of each token; padding (id 0) excluded."""
+        xp = self.xp
+        F = self.n_inputs
+        rows, inv = xp.unique(ids.ravel(), return_inverse=True)
+        grad = xp.zeros((len(rows), F), dtype=self.dtype)
+        xp.add.at(grad, inv.ravel(), dX[:F].reshape(F, -1).T)
+        if int(rows[0]) == 0:
+            rows, grad = rows[1:], grad[1:]
+        self.table_rows, self.table_grad = rows, grad
+
     def _last_states(self, Y, cache):
         """(D+1, B): forward states at each sequence's last step, reverse
         states at its first step (where the reverse pass ended), ones row."""
@@ -313,6 +381,8 @@ class LSTMNetwork:
                 dY[H:, 0, :] = dfeat[H:]
         rev = cache.rev
         P = self.P
+        want_dX = need_dX
+        need_dX = need_dX or self.trainable_embeddings
         # under a per-sequence head only each sequence's last step gets a
         # gradient from above (in both directions' own time order)
         top_steps = None if self.return_sequences else set((cache.lengths - 1).tolist())
@@ -354,4 +424,6 @@ class LSTMNetwork:
                 if want_dX:
                     dX += reverse_time(dXr, rev, xp=xp)
             dY = dX
-        return dY if need_dX else None
+        if self.trainable_embeddings:
+            self._table_gradient(dY, cache.ids)
+        return dY if want_dX else None

@@ -4,7 +4,10 @@
 
 Each optimizer has the tiny interface of scikit-learn's MLP optimizers:
 ``update_params(params, grads)``; its state is plain arrays, so it pickles
-and can move between devices (:meth:`to`).
+and can move between devices (:meth:`to`).  ``update_rows(params, rows,
+grads)`` updates only some rows of a 2-D parameter (an embedding table) and
+their state, lazily, as PyTorch's ``SparseAdam`` does: rows a batch does
+not use keep their values and their moments.
 """
 
 import math
@@ -15,11 +18,14 @@ from sklstm._backend import to_numpy
 def clip_grad_norm(grads, max_norm, *, xp):
     """Scale ``grads`` in place so that its L2 norm is at most ``max_norm``.
 
-    Returns the norm before clipping.
+    ``grads`` is one array or a list of arrays (clipped by their joint
+    norm).  Returns the norm before clipping.
     """
-    norm = math.sqrt(float(xp.dot(grads, grads)))
+    arrays = grads if isinstance(grads, (list, tuple)) else [grads]
+    norm = math.sqrt(sum(float(xp.vdot(g, g)) for g in arrays))
     if max_norm is not None and norm > max_norm:
-        grads *= max_norm / (norm + 1e-12)
+        for g in arrays:
+            g *= max_norm / (norm + 1e-12)
     return norm
 
 
@@ -28,6 +34,22 @@ class _Optimizer:
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
+
+    def _state_rows(self, params, rows, xp):
+        """The state arrays (allocated like ``params``) restricted to ``rows``."""
+        for name in self._state:
+            if getattr(self, name) is None:
+                setattr(self, name, xp.zeros_like(params))
+        return [getattr(self, name)[rows] for name in self._state]
+
+    def update_rows(self, params, rows, grads, *, xp):
+        """Update ``params[rows]`` from their gradients ``grads`` (lazily)."""
+        state = self._state_rows(params, rows, xp)
+        values = params[rows]
+        self._step(values, grads, state, xp)
+        params[rows] = values
+        for name, value in zip(self._state, state, strict=True):
+            getattr(self, name)[rows] = value
 
     def to(self, xp):
         """Move the state arrays to the array module ``xp`` (in place)."""
@@ -61,7 +83,13 @@ class SGD(_Optimizer):
             return
         if self.velocity is None:
             self.velocity = xp.zeros_like(params)
-        v = self.velocity
+        self._step(params, grads, [self.velocity], xp)
+
+    def _step(self, params, grads, state, xp):
+        (v,) = state
+        if self.momentum == 0:
+            params -= self.learning_rate * grads
+            return
         v *= self.momentum
         v -= self.learning_rate * grads
         if self.nesterov:
@@ -83,7 +111,10 @@ class RMSprop(_Optimizer):
     def update_params(self, params, grads, *, xp):
         if self.square_avg is None:
             self.square_avg = xp.zeros_like(params)
-        s = self.square_avg
+        self._step(params, grads, [self.square_avg], xp)
+
+    def _step(self, params, grads, state, xp):
+        (s,) = state
         s *= self.rho
         s += (1 - self.rho) * grads * grads
         params -= self.learning_rate * grads / (xp.sqrt(s) + self.epsilon)
@@ -106,9 +137,14 @@ class Adam(_Optimizer):
             self.m, self.v = xp.zeros_like(params), xp.zeros_like(params)
         if self._tmp is None or self._tmp.shape != params.shape:
             self._tmp = xp.empty_like(params)
+        self._step(params, grads, [self.m, self.v], xp, tmp=self._tmp)
+
+    def _step(self, params, grads, state, xp, tmp=None):
+        if tmp is None:
+            tmp = xp.empty_like(params)
         self.t += 1
-        b1, b2, tmp = self.beta_1, self.beta_2, self._tmp
-        m, v = self.m, self.v
+        b1, b2 = self.beta_1, self.beta_2
+        m, v = state
         m *= b1
         xp.multiply(grads, 1 - b1, out=tmp)
         m += tmp

@@ -9,7 +9,10 @@ Accepted ``X`` (DESIGN.md §2):
   ``n_timesteps``, as scikit-learn's common checks expect);
 * 3-D ``(n_samples, n_timesteps, n_features)``, batch-first;
 * ragged: a list (or 1-D object array) of ``(T_i, n_features)`` or ``(T_i,)``
-  arrays.
+  arrays;
+* token sequences (:class:`TokenSequences`, the output of
+  :class:`sklstm.Embedder`): token ids plus a vector table, looked up per
+  batch inside the network.
 
 Whatever the input, the result is a :class:`SequenceData`, which hands out
 padded, feature-major batches ``(F+1, T, B)`` (a final row of ones folds the
@@ -36,13 +39,17 @@ class SequenceData:
         Valid steps of each sequence.
     offsets : ndarray of shape (n,) or None
         Start of each sequence in ``data`` when ragged.
-    kind : {'2d', '3d', 'ragged'}
+    kind : {'2d', '3d', 'ragged', 'tokens'}
         How the sequences were given (predictions of sequence targets are
         returned in the same form).
+    tokens : TokenSequences or None
+        For ``kind='tokens'``: ``data`` holds the token ids (1-D) and this the
+        vector table; batches are then ids of shape (T, B).
     """
 
-    def __init__(self, data, lengths, offsets, kind):
+    def __init__(self, data, lengths, offsets, kind, tokens=None):
         self.data, self.lengths, self.offsets, self.kind = data, lengths, offsets, kind
+        self.tokens = tokens
 
     @property
     def n_samples(self):
@@ -50,6 +57,8 @@ class SequenceData:
 
     @property
     def n_features(self):
+        if self.tokens is not None:
+            return self.tokens.n_dims
         return self.data.shape[-1]
 
     @property
@@ -67,8 +76,15 @@ class SequenceData:
 
         Padding is zeros; the final row is ones.  ``T`` is the longest length
         in the batch.  Returns ``(X, lengths)``; ``lengths`` stays on the host.
+        For token sequences ``X`` is instead the token ids, shape (T, B),
+        padded with id 0.
         """
         lengths = self.lengths[idx]
+        if self.tokens is not None:
+            ids = np.zeros((int(lengths.max()), len(idx)), dtype=np.intp)
+            for j, i in enumerate(idx):
+                ids[: lengths[j], j] = self.sequence(i)
+            return xp.asarray(ids), lengths
         T, B, F = int(lengths.max()), len(idx), self.n_features
         out = np.empty((F + 1, T, B), dtype=dtype)
         out[F] = 1
@@ -79,6 +95,144 @@ class SequenceData:
             for j, i in enumerate(idx):
                 out[:F, : lengths[j], j] = self.sequence(i).T
         return xp.asarray(out), lengths
+
+
+class TokenSequences:
+    """Token ids of a set of texts, with the vector table they index.
+
+    The compact output of :class:`sklstm.Embedder`: each text is a sequence
+    of integer ids into ``vectors``, a ``(n_tokens, n_dims)`` table shared by
+    all texts (not copied).  The LSTM estimators look the vectors up per
+    batch, and fine-tune the table during training when ``trainable`` is
+    true.  Memory is one ``int32`` per token instead of ``n_dims`` floats.
+
+    It behaves like a 1-D sequence of texts for scikit-learn's splitters:
+    ``len``, ``shape`` and indexing with an integer array, a boolean mask or
+    a slice (which return a new :class:`TokenSequences` sharing the table).
+
+    Parameters
+    ----------
+    ids : sequence of 1-D int arrays
+        Token ids of each text; each text has at least one token.  Id 0 is
+        reserved for padding and never appears inside a text.
+    vectors : ndarray of shape (n_tokens, n_dims)
+        The vector table; row ``i`` is the vector of id ``i``.
+    trainable : bool, default=True
+        Whether estimators may fine-tune the table while they fit.
+
+    Attributes
+    ----------
+    lengths : ndarray of shape (n_samples,)
+        Number of tokens of each text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import TokenSequences
+    >>> vectors = np.arange(8, dtype=np.float32).reshape(4, 2)
+    >>> X = TokenSequences([[1, 2, 3], [3]], vectors)
+    >>> len(X), X.lengths.tolist()
+    (2, [3, 1])
+    >>> X.to_list()[1]
+    array([[6., 7.]], dtype=float32)
+    """
+
+    def __init__(self, ids, vectors, *, trainable=True):
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2 or not np.issubdtype(vectors.dtype, np.floating):
+            raise ValueError(
+                "vectors must be a 2-D float array (n_tokens, n_dims); got "
+                f"{vectors.dtype} with shape {vectors.shape}."
+            )
+        seqs = [np.asarray(s) for s in ids]
+        for i, s in enumerate(seqs):
+            if s.ndim != 1 or not (np.issubdtype(s.dtype, np.integer) or s.size == 0):
+                raise ValueError(
+                    f"ids[{i}] must be a 1-D sequence of integer token ids; got "
+                    f"{s.dtype} with shape {s.shape}."
+                )
+        lengths = np.array([len(s) for s in seqs], dtype=np.intp)
+        if np.any(lengths < 1):
+            i = int(np.flatnonzero(lengths < 1)[0])
+            raise ValueError(f"Text {i} has no tokens; every text needs at least one.")
+        flat = np.concatenate(seqs) if seqs else np.zeros(0, np.int64)
+        if flat.size and (flat.min() < 1 or flat.max() >= vectors.shape[0]):
+            raise ValueError(
+                f"Token ids must lie in [1, {vectors.shape[0] - 1}] (id 0 is padding); "
+                f"got ids from {flat.min()} to {flat.max()}."
+            )
+        self._set(flat.astype(np.int32), lengths, vectors, trainable)
+
+    @classmethod
+    def _from_flat(cls, flat, lengths, vectors, trainable):
+        """Build from already valid concatenated ids, without checks."""
+        self = cls.__new__(cls)
+        self._set(flat, lengths, vectors, trainable)
+        return self
+
+    def _set(self, flat, lengths, vectors, trainable):
+        self._ids, self.lengths = flat, lengths
+        self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
+        self.vectors, self.trainable = vectors, bool(trainable)
+
+    @property
+    def n_tokens(self):
+        """Rows of the vector table (the vocabulary size, padding included)."""
+        return self.vectors.shape[0]
+
+    @property
+    def n_dims(self):
+        """Length of each vector."""
+        return self.vectors.shape[1]
+
+    @property
+    def shape(self):
+        return (len(self.lengths),)
+
+    def __len__(self):
+        return len(self.lengths)
+
+    def __repr__(self):
+        return (
+            f"TokenSequences(n_samples={len(self)}, n_tokens={self.n_tokens}, "
+            f"n_dims={self.n_dims}, trainable={self.trainable})"
+        )
+
+    def ids(self, i):
+        """Token ids of text ``i`` (a view)."""
+        return self._ids[self.offsets[i] : self.offsets[i] + self.lengths[i]]
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):  # scikit-learn indexes arrays as X[key, ...]
+            key = key[0]
+        if isinstance(key, (int, np.integer)):
+            return self.ids(key)
+        index = np.arange(len(self))[key]
+        lengths = self.lengths[index]
+        flat = (
+            np.concatenate([self.ids(i) for i in index])
+            if len(index)
+            else np.zeros(0, np.int32)
+        )
+        return TokenSequences._from_flat(flat, lengths, self.vectors, self.trainable)
+
+    def to_list(self):
+        """The vectors of each text: a list of ``(T_i, n_dims)`` arrays."""
+        return [self.vectors[self.ids(i)] for i in range(len(self))]
+
+    def to_array(self, max_length=None):
+        """The vectors as a zero-padded array ``(n_samples, T, n_dims)``.
+
+        ``T`` is the longest text, or ``max_length`` (longer texts are cut).
+        Padding is at the end; models that cannot mask it should be given
+        :meth:`to_list` instead.
+        """
+        T = int(self.lengths.max()) if max_length is None else int(max_length)
+        out = np.zeros((len(self), T, self.n_dims), dtype=self.vectors.dtype)
+        for i in range(len(self)):
+            ids = self.ids(i)[:T]
+            out[i, : len(ids)] = self.vectors[ids]
+        return out
 
 
 def _is_ragged_container(X):
@@ -138,6 +292,13 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
     """
     if is_cupy_array(X):
         X = to_numpy(X)
+    if isinstance(X, TokenSequences):
+        return _check_tokens(estimator, X, reset, input_name)
+    if getattr(estimator, "_input_kind", None) == "tokens" and not reset:
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted on token sequences (the output "
+            f"of Embedder); {input_name} must be token sequences too."
+        )
     if _is_ragged_container(X):
         seqs = _check_ragged(X, input_name)
         _record_step_features(estimator, seqs.n_features, reset, "ragged")
@@ -178,6 +339,28 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
     _record_step_features(estimator, 1, False, None)
     lengths = np.full(X.shape[0], X.shape[1], dtype=np.intp)
     return SequenceData(X[:, :, None], lengths, None, "2d")
+
+
+def _check_tokens(estimator, X, reset, input_name):
+    if reset:
+        _record_step_features(estimator, X.n_dims, True, "tokens")
+        estimator._n_tokens = X.n_tokens
+    else:
+        if getattr(estimator, "_input_kind", None) != "tokens":
+            raise ValueError(
+                f"{type(estimator).__name__} was fitted on numeric sequences, not "
+                f"token sequences; {input_name} must be of the kind seen in fit."
+            )
+        if X.n_tokens != estimator._n_tokens:
+            raise ValueError(
+                f"{input_name} indexes a vocabulary of {X.n_tokens} tokens, but "
+                f"{type(estimator).__name__} was fitted with {estimator._n_tokens}; "
+                "use the same fitted Embedder in fit and predict."
+            )
+        _record_step_features(estimator, X.n_dims, False, None)
+    if len(X) == 0:
+        raise ValueError(f"{input_name} contains no sequences.")
+    return SequenceData(X._ids, X.lengths, X.offsets, "tokens", tokens=X)
 
 
 def _record_step_features(estimator, n_features, reset, kind):

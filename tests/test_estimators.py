@@ -173,7 +173,7 @@ def test_warm_start_keeps_weights_and_optimizer_state():
     warm = LSTMClassifier(max_iter=3, warm_start=True, **params).fit(X, y)
     warm.fit(X, y)
     assert warm.n_iter_ == 6
-    assert warm._optimizer.t == full._optimizer.t
+    assert warm._optimizers[0].t == full._optimizers[0].t
     assert_allclose(warm.loss_curve_, full.loss_curve_, rtol=1e-6)
     assert_allclose(warm.coefs_[0]["weight_hh"], full.coefs_[0]["weight_hh"], rtol=1e-5)
 

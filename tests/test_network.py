@@ -199,3 +199,57 @@ def test_weight_decay_touches_weights_not_biases():
         assert_array_equal(view[:, -1], 0)
     weights = np.concatenate([v[:, :-1].ravel() for v in net.P.values()])
     assert_allclose(penalty, 0.05 * weights @ weights)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_token_table_gradient_matches_finite_differences(bidirectional):
+    rng = np.random.RandomState(0)
+    n_tokens, dims = 7, 3
+    net = LSTMNetwork(
+        dims,
+        (4,),
+        K,
+        bidirectional=bidirectional,
+        dtype=np.float64,
+        n_tokens=n_tokens,
+        trainable_embeddings=True,
+    )
+    net.initialize(np.random.RandomState(1))
+    table = rng.standard_normal((n_tokens, dims))
+    table[0] = 0
+    net.set_embeddings(table)
+    lengths = np.array([4, 2, 3])
+    ids = rng.randint(1, n_tokens, (4, 3))
+    for b, L in enumerate(lengths):
+        ids[L:, b] = 0
+    y, w = np.array([0, 2, 1]), np.ones(3)
+
+    def loss():
+        Z, cache = net.forward(ids, lengths, training=True)
+        value, dZ = softmax_cross_entropy(Z, y, w, xp=np)
+        return value, dZ, cache
+
+    _, dZ, cache = loss()
+    net.backward(dZ, cache)
+    analytic = np.zeros_like(table)
+    analytic[net.table_rows] = net.table_grad
+    assert 0 not in net.table_rows.tolist()  # padding is never updated
+    numeric = np.zeros_like(table)
+    for i in range(1, n_tokens):
+        for j in range(dims):
+            old = net.table[i, j]
+            net.table[i, j] = old + 1e-6
+            up = loss()[0]
+            net.table[i, j] = old - 1e-6
+            down = loss()[0]
+            net.table[i, j] = old
+            numeric[i, j] = (up - down) / 2e-6
+    assert_allclose(analytic, numeric, atol=1e-7)
+    # the vectors seen by the LSTM are exactly the table rows
+    dense = np.ones((dims + 1, 4, 3))
+    dense[:dims] = table[ids].transpose(2, 0, 1)
+    Z_ids, _ = net.forward(ids, lengths)
+    plain = LSTMNetwork(dims, (4,), K, bidirectional=bidirectional, dtype=np.float64)
+    plain.params[...] = net.params
+    Z_dense, _ = plain.forward(dense, lengths)
+    assert_allclose(Z_ids, Z_dense, rtol=1e-12)

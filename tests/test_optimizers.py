@@ -3,6 +3,7 @@
 import pickle
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 from sklstm._optimizers import SGD, Adam, RMSprop, clip_grad_norm
@@ -56,3 +57,25 @@ def test_state_survives_pickling():
     clone.update_params(p2, g, xp=np)
     assert_allclose(p, p2)
     assert clone.t == 2
+
+
+@pytest.mark.parametrize("make", [Adam, RMSprop, lambda: SGD(momentum=0.9)])
+def test_update_rows_equals_dense_update_of_those_rows(make):
+    rng = np.random.RandomState(0)
+    table, rows = rng.standard_normal((6, 3)), np.array([1, 4])
+    grads = [rng.standard_normal((2, 3)) for _ in range(3)]
+    lazy, dense = make(), make()
+    sub = table[rows].copy()
+    result = table.copy()
+    for g in grads:
+        lazy.update_rows(result, rows, g, xp=np)
+        dense.update_params(sub, g, xp=np)
+    assert_allclose(result[rows], sub, rtol=1e-12)
+    untouched = np.setdiff1d(np.arange(6), rows)
+    assert_allclose(result[untouched], table[untouched])  # other rows unchanged
+
+
+def test_clip_grad_norm_over_several_arrays():
+    a, b = np.array([3.0]), np.array([0.0, 4.0])
+    assert clip_grad_norm([a, b], 1.0, xp=np) == 5.0
+    assert_allclose(np.concatenate([a, b]), [0.6, 0.0, 0.8])
