@@ -7,7 +7,23 @@ The same NumPy code runs on a GPU through CuPy (``device='cuda'``).
 
 from sklstm._classifier import LSTMClassifier
 from sklstm._regressor import LSTMRegressor
+from sklstm.preprocessing import (
+    Embedder,
+    Normaliser,
+    SpectrogramTransformer,
+    TokenSequences,
+    sliding_windows,
+)
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["LSTMClassifier", "LSTMRegressor", "__version__"]
+__all__ = [
+    "Embedder",
+    "LSTMClassifier",
+    "LSTMRegressor",
+    "Normaliser",
+    "SpectrogramTransformer",
+    "TokenSequences",
+    "__version__",
+    "sliding_windows",
+]

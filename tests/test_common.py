@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor, Normaliser
 
 # Small, quick settings: the checks fit dozens of times on tiny data.
 ESTIMATORS = [
@@ -12,6 +12,9 @@ ESTIMATORS = [
     LSTMRegressor(
         hidden_layer_sizes=16, learning_rate_init=0.01, max_iter=100, random_state=0
     ),
+    Normaliser(),
+    Normaliser(method="minmax", per_sequence=True),
+    Normaliser(method="robust", two_d="columns"),
 ]
 
 EXPECTED_FAILURES = {

@@ -1,0 +1,16 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""Pre-processing: text, numeric series and audio into sequences an LSTM reads."""
+
+from sklstm.preprocessing._embedder import Embedder, TokenSequences
+from sklstm.preprocessing._normaliser import Normaliser
+from sklstm.preprocessing._spectrogram import SpectrogramTransformer
+from sklstm.preprocessing._windows import sliding_windows
+
+__all__ = [
+    "Embedder",
+    "Normaliser",
+    "SpectrogramTransformer",
+    "TokenSequences",
+    "sliding_windows",
+]

@@ -1,0 +1,617 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""Embedder: raw texts → token ids plus a table of word vectors."""
+
+import os
+import re
+from array import array
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import randomized_svd
+from sklearn.utils.validation import check_is_fitted
+
+from sklstm._sequences import TokenSequences
+
+PAD, UNK = "<pad>", "<unk>"
+_DTYPE = np.float32
+# Spread of the corpus-learned and random vectors: a table at this scale
+# fine-tunes well (Keras' uniform(-0.05, 0.05) embedding init is of this
+# order; unit-scale vectors train clearly worse).
+_VECTOR_STD = 0.05
+# Co-occurrences are counted over at most this many tokens (whole texts
+# drawn at random), in chunks of about _PPMI_CHUNK_TOKENS: enough for stable
+# vectors of a 20,000-word vocabulary, with bounded memory on any corpus.
+_PPMI_MAX_TOKENS = 4_000_000
+_PPMI_CHUNK_TOKENS = 500_000
+
+
+class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Turn raw texts into sequences of word vectors for an LSTM.
+
+    Texts are split into tokens, tokens mapped to ids in a vocabulary built
+    on the training texts, and each id has a vector.  The vectors are learned
+    from the training texts themselves (no labels needed, nothing
+    downloaded) or given by the user.
+
+    The output is compact: a :class:`TokenSequences` holding the token ids
+    and a reference to the vector table, not an ``(n, T, n_dims)`` array, so
+    a million texts fit in memory.  :class:`~sklstm.LSTMClassifier` and
+    :class:`~sklstm.LSTMRegressor` look the vectors up per batch and, when
+    ``trainable=True``, fine-tune the table while they fit (the behaviour
+    of a Keras ``Embedding`` layer).  The embedder's own ``vectors_`` are
+    never modified; the fine-tuned table is the estimator's
+    ``embeddings_``.
+
+    Read more in the :ref:`User Guide <embedder_guide>`.
+
+    Parameters
+    ----------
+    vectors : {'ppmi', 'random'}, dict, tuple or path, default='ppmi'
+        Where the word vectors come from:
+
+        - ``'ppmi'``: learned from the training texts: positive pointwise
+          mutual information of word co-occurrences within ``window`` tokens,
+          factorised by a truncated SVD into ``n_dims`` dimensions.  Words
+          used in similar contexts get similar vectors;
+        - ``'random'``: uniform in [-0.05, 0.05] (Keras' default), useful
+          when the table is fine-tuned from scratch;
+        - a dict ``{word: vector}``, or a tuple ``(words, array)`` with one
+          row of ``array`` per word;
+        - the path of a word2vec or GloVe text file (``word v1 v2 ...`` per
+          line; a word2vec ``count dim`` header line is skipped).  Only the
+          vectors of vocabulary words are read.
+
+        Given vectors are used as they are; vocabulary words they lack get
+        random vectors of the same spread (their number is ``n_missing_``).
+        The corpus-learned and random vectors are scaled to a standard
+        deviation of 0.05 per entry.
+    n_dims : int, default=100
+        Length of the learned or random vectors (ignored for given vectors).
+    token_pattern : str, default=r"\\w+(?:'\\w+)*|[^\\w\\s]"
+        Regular expression of a token: words (with inner apostrophes, such
+        as "isn't") and single punctuation marks, which carry sentiment
+        ("!") and sentence structure.
+    lowercase : bool, default=True
+        Lowercase texts before tokenising.
+    tokenizer : callable, default=None
+        ``tokenizer(text) -> list of str``; replaces ``token_pattern`` (and is
+        applied after lowercasing).
+    max_tokens : int, default=20000
+        Size of the vocabulary, the padding and out-of-vocabulary tokens
+        included: the most frequent ``max_tokens - 2`` tokens are kept.
+    min_count : int, default=2
+        Tokens seen fewer times in the training texts are out of
+        vocabulary (too rare to learn a vector for).
+    window : int, default=5
+        Co-occurrence window of ``vectors='ppmi'``, in tokens on each side
+        (nearer words weigh more, as in word2vec).
+    max_length : int, default=None
+        Keep at most the last ``max_length`` tokens of each text (the end
+        of a text is what an LSTM remembers best; Keras truncates the same
+        way).  ``None`` keeps every token.
+    trainable : bool, default=True
+        Let LSTM estimators fine-tune the table (see above).  Fine-tuning is
+        what makes text models good; keep the table frozen only with good
+        given vectors and little training data.
+    output : {'tokens', 'list', 'array'}, default='tokens'
+        What :meth:`transform` returns: a :class:`TokenSequences` (ids plus
+        table, for sklstm estimators), a list of ``(T_i, n_dims)`` arrays,
+        or a zero-padded ``(n_samples, T, n_dims)`` array for models that
+        need one (``T`` is ``max_length`` or the longest text).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the SVD and of random vectors.
+
+    Attributes
+    ----------
+    vocabulary_ : dict
+        Token → id.  Id 0 is padding (``'<pad>'``), id 1 stands for every
+        out-of-vocabulary token (``'<unk>'``).
+    words_ : ndarray of str of shape (n_tokens,)
+        Id → token: the inverse of ``vocabulary_``.
+    counts_ : ndarray of shape (n_tokens,)
+        Occurrences of each token in the training texts (those of all
+        out-of-vocabulary tokens for id 1).
+    vectors_ : ndarray of shape (n_tokens, n_dims)
+        The vector table (float32); row 0 (padding) is zero.
+    n_missing_ : int or None
+        Vocabulary words the given vectors lacked; None for learned or
+        random vectors.
+
+    See Also
+    --------
+    TokenSequences : The compact output.
+    LSTMClassifier : Fits on it, fine-tuning the table.
+
+    Notes
+    -----
+    An empty text (no token) becomes a single ``'<unk>'`` token, so that
+    every text gets a prediction.
+
+    References
+    ----------
+    O. Levy, Y. Goldberg and I. Dagan, "Improving distributional similarity
+    with lessons learned from word embeddings", TACL 3, 2015 (PPMI with
+    context-distribution smoothing, factorised by SVD).
+
+    Examples
+    --------
+    >>> from sklstm import Embedder
+    >>> texts = ["a good film", "a bad film", "good acting", "bad acting"]
+    >>> emb = Embedder(n_dims=2, min_count=1, random_state=0).fit(texts)
+    >>> emb.words_.tolist()
+    ['<pad>', '<unk>', 'a', 'acting', 'bad', 'film', 'good']
+    >>> X = emb.transform(["a good film !"])
+    >>> X[0].tolist(), emb.inverse(X[0])
+    ([2, 6, 5, 1], ['a', 'good', 'film', '<unk>'])
+    >>> emb.vectors_.shape
+    (7, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "vectors": [str, os.PathLike, dict, tuple],
+        "n_dims": [Interval(Integral, 1, None, closed="left")],
+        "token_pattern": [str],
+        "lowercase": ["boolean"],
+        "tokenizer": [callable, None],
+        "max_tokens": [Interval(Integral, 3, None, closed="left")],
+        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+        "trainable": ["boolean"],
+        "output": [StrOptions({"tokens", "list", "array"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        vectors="ppmi",
+        n_dims=100,
+        token_pattern=r"\w+(?:'\w+)*|[^\w\s]",
+        lowercase=True,
+        tokenizer=None,
+        max_tokens=20000,
+        min_count=2,
+        window=5,
+        max_length=None,
+        trainable=True,
+        output="tokens",
+        random_state=None,
+    ):
+        self.vectors = vectors
+        self.n_dims = n_dims
+        self.token_pattern = token_pattern
+        self.lowercase = lowercase
+        self.tokenizer = tokenizer
+        self.max_tokens = max_tokens
+        self.min_count = min_count
+        self.window = window
+        self.max_length = max_length
+        self.trainable = trainable
+        self.output = output
+        self.random_state = random_state
+
+    # ------------------------------------------------------------ fitting
+    def fit(self, X, y=None):
+        """Build the vocabulary and the vector table from texts.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Training texts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : Embedder
+        """
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit to the texts and return them embedded (tokenising once).
+
+        Parameters
+        ----------
+        X : iterable of str
+            Training texts.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_out : TokenSequences, list of ndarray or ndarray
+            See ``output``.
+        """
+        return self._output(self._truncate(self._fit(X)))
+
+    def _fit(self, X):
+        self._validate_params()
+        if isinstance(self.vectors, str) and self.vectors not in ("ppmi", "random"):
+            if not Path(self.vectors).is_file():
+                raise ValueError(
+                    "vectors must be 'ppmi', 'random', a dict, a (words, array) "
+                    f"tuple or the path of a vectors file; {self.vectors!r} is "
+                    "none of these (no such file)."
+                )
+        texts = _check_texts(X)
+        # one pass: provisional ids in order of first appearance (-1: empty text)
+        index, flat, lengths = {}, array("i"), np.empty(len(texts), np.intp)
+        tokenize, lower = self._tokenizer(), self.lowercase
+        for i, text in enumerate(texts):
+            tokens = tokenize(text.lower() if lower else text)
+            lengths[i] = len(tokens) or 1
+            if tokens:
+                flat.extend([index.setdefault(t, len(index)) for t in tokens])
+            else:
+                flat.append(-1)
+        flat = np.frombuffer(flat, dtype=np.int32)
+        counts = np.bincount(flat[flat >= 0], minlength=len(index)).tolist()
+        names = list(index)
+        # the most frequent tokens, ids by decreasing frequency (ties: a-z)
+        kept = [j for j, c in enumerate(counts) if c >= self.min_count]
+        kept.sort(key=lambda j: (-counts[j], names[j]))
+        kept = kept[: self.max_tokens - 2]
+        self.words_ = np.array([PAD, UNK] + [names[j] for j in kept], dtype=object)
+        self.vocabulary_ = {w: i for i, w in enumerate(self.words_)}
+        n_tokens = len(self.words_)
+        self.counts_ = np.zeros(n_tokens, dtype=np.int64)
+        self.counts_[2:] = [counts[j] for j in kept]
+        self.counts_[1] = sum(counts) - self.counts_[2:].sum()
+        remap = np.ones(len(index) + 1, dtype=np.int32)  # last slot: empty text
+        remap[kept] = np.arange(2, n_tokens, dtype=np.int32)
+        ids = TokenSequences._from_flat(
+            remap[flat], lengths, np.empty((n_tokens, 0), _DTYPE), self.trainable
+        )
+        rs = check_random_state(self.random_state)
+        self.n_missing_ = None
+        if isinstance(self.vectors, str) and self.vectors == "ppmi":
+            table = _ppmi_svd_vectors(ids, n_tokens, self.n_dims, self.window, rs)
+        elif isinstance(self.vectors, str) and self.vectors == "random":
+            table = rs.uniform(-0.05, 0.05, (n_tokens, self.n_dims))
+        else:
+            table, self.n_missing_ = self._given_vectors(rs)
+        table = np.asarray(table, dtype=_DTYPE)
+        table[0] = 0
+        self.vectors_ = table
+        ids.vectors = table
+        return ids
+
+    def _given_vectors(self, rs):
+        """Vectors of the vocabulary from the user's dict, tuple or file."""
+        source = self.vectors
+        if isinstance(source, tuple):
+            if len(source) != 2:
+                raise ValueError(
+                    "vectors given as a tuple must be (words, array); got a tuple "
+                    f"of {len(source)} items."
+                )
+            words, array = source
+            array = np.asarray(array, dtype=np.float64)
+            if array.ndim != 2 or len(words) != len(array):
+                raise ValueError(
+                    "vectors=(words, array) needs a 2-D array with one row per word; "
+                    f"got {len(words)} words and an array of shape {array.shape}."
+                )
+            source = dict(zip(words, array, strict=True))
+        if isinstance(source, dict):
+            found = {w: source[w] for w in self.words_[2:] if w in source}
+        else:
+            found = _read_vectors_file(source, set(self.words_[2:]))
+        if not found:
+            raise ValueError(
+                "None of the vocabulary words has a vector in the given vectors; "
+                "check the tokenisation (lowercase?) or use vectors='ppmi'."
+            )
+        found = {w: np.asarray(v, dtype=np.float64).ravel() for w, v in found.items()}
+        dims = {len(v) for v in found.values()}
+        if len(dims) > 1:
+            raise ValueError(
+                f"The given vectors have different lengths: {sorted(dims)}."
+            )
+        n_dims = dims.pop()
+        known = np.array(list(found.values()))
+        if not np.all(np.isfinite(known)):
+            raise ValueError("The given vectors contain NaN or infinite values.")
+        std = float(known.std()) or _VECTOR_STD
+        table = rs.normal(0.0, std, (len(self.words_), n_dims))
+        for w, v in found.items():
+            table[self.vocabulary_[w]] = v
+        return table, len(self.words_) - 2 - len(found)
+
+    # ------------------------------------------------------------ transforming
+    def transform(self, X):
+        """Embed texts.
+
+        Parameters
+        ----------
+        X : iterable of str
+            Texts.
+
+        Returns
+        -------
+        X_out : TokenSequences, list of ndarray or ndarray
+            Token ids plus the table (``output='tokens'``), a list of
+            ``(T_i, n_dims)`` arrays (``'list'``), or a padded
+            ``(n_samples, T, n_dims)`` array (``'array'``).
+        """
+        check_is_fitted(self)
+        texts = _check_texts(X)
+        get, flat = self.vocabulary_.get, array("i")
+        lengths = np.empty(len(texts), np.intp)
+        tokenize, lower = self._tokenizer(), self.lowercase
+        for i, text in enumerate(texts):
+            tokens = tokenize(text.lower() if lower else text)
+            lengths[i] = len(tokens) or 1
+            if tokens:
+                flat.extend([get(t, 1) for t in tokens])
+            else:
+                flat.append(1)  # an empty text is one <unk>
+        seqs = TokenSequences._from_flat(
+            np.frombuffer(flat, dtype=np.int32), lengths, self.vectors_, self.trainable
+        )
+        return self._output(self._truncate(seqs))
+
+    def _output(self, tokens):
+        if self.output == "list":
+            return tokens.to_list()
+        if self.output == "array":
+            return tokens.to_array(self.max_length)
+        return tokens
+
+    def _tokenizer(self):
+        if self.tokenizer is not None:
+            return self.tokenizer
+        try:
+            return re.compile(self.token_pattern).findall
+        except re.error as exc:
+            raise ValueError(
+                f"token_pattern {self.token_pattern!r} is not a valid regular "
+                f"expression: {exc}."
+            ) from None
+
+    def _truncate(self, seqs):
+        """Keep the last ``max_length`` tokens of each text."""
+        lengths = seqs.lengths
+        if self.max_length is None or lengths.max() <= self.max_length:
+            return seqs
+        keep = np.minimum(lengths, self.max_length)
+        ends = seqs.offsets + lengths
+        flat = np.concatenate(
+            [seqs._ids[e - k : e] for e, k in zip(ends, keep, strict=True)]
+        )
+        return TokenSequences._from_flat(flat, keep, seqs.vectors, seqs.trainable)
+
+    # ------------------------------------------------------------ inspecting
+    def inverse(self, ids):
+        """Tokens of a sequence of ids.
+
+        Parameters
+        ----------
+        ids : array-like of int, or TokenSequences
+            Token ids of one text, or many texts.
+
+        Returns
+        -------
+        tokens : list of str, or list of list of str for TokenSequences
+        """
+        check_is_fitted(self)
+        if isinstance(ids, TokenSequences):
+            return [self.inverse(ids[i]) for i in range(len(ids))]
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError("ids must be a 1-D sequence of integer token ids.")
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self.words_)):
+            raise ValueError(
+                f"Token ids must lie in [0, {len(self.words_) - 1}]; got ids from "
+                f"{ids.min()} to {ids.max()}."
+            )
+        return self.words_[ids].tolist()
+
+    def inverse_transform(self, X):
+        """Texts (tokens joined by spaces) of token sequences.
+
+        Parameters
+        ----------
+        X : TokenSequences
+            Output of :meth:`transform`.
+
+        Returns
+        -------
+        texts : list of str
+        """
+        if not isinstance(X, TokenSequences):
+            raise TypeError(
+                "inverse_transform needs the TokenSequences made by transform "
+                "(output='tokens'); vectors cannot be mapped back to words exactly."
+            )
+        return [" ".join(t) for t in self.inverse(X)]
+
+    def most_similar(self, word, n=10, *, vectors=None):
+        """The words whose vectors are nearest to ``word``'s (cosine).
+
+        Parameters
+        ----------
+        word : str
+            A vocabulary token (lowercased first when ``lowercase=True``).
+        n : int, default=10
+            How many neighbours to return.
+        vectors : ndarray of shape (n_tokens, n_dims), default=None
+            Table to search instead of ``vectors_``: e.g. the fine-tuned
+            ``embeddings_`` of an LSTM estimator fitted on this embedder's
+            output.
+
+        Returns
+        -------
+        neighbours : list of (str, float)
+            Words and cosine similarities, most similar first; padding and
+            ``'<unk>'`` are never returned.
+
+        Examples
+        --------
+        >>> from sklstm import Embedder
+        >>> texts = ["the cat sat", "the dog sat", "a cat ran", "a dog ran"] * 5
+        >>> emb = Embedder(n_dims=3, random_state=0).fit(texts)
+        >>> [w for w, _ in emb.most_similar("cat", n=1)]
+        ['dog']
+        """
+        check_is_fitted(self)
+        table = self.vectors_ if vectors is None else np.asarray(vectors)
+        if table.ndim != 2 or table.shape[0] != len(self.words_):
+            raise ValueError(
+                f"vectors must have one row per vocabulary token ({len(self.words_)}); "
+                f"got shape {table.shape}."
+            )
+        key = word.lower() if self.lowercase else word
+        i = self.vocabulary_.get(key)
+        if i is None or i < 2:
+            raise KeyError(f"{word!r} is not in the vocabulary.")
+        norms = np.linalg.norm(table, axis=1)
+        norms[norms == 0] = 1
+        sims = table @ table[i] / (norms * norms[i])
+        sims[[0, 1, i]] = -np.inf
+        n = min(int(n), len(sims) - 3)
+        best = np.argsort(-sims, kind="stable")[:n]
+        return [(str(self.words_[j]), float(sims[j])) for j in best]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+def _check_texts(X):
+    """``X`` as a list of str, or a clear error."""
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            "Embedder expects an iterable of texts, got a single string; wrap "
+            "it in a list: [text]."
+        )
+    try:
+        texts = list(X)
+    except TypeError:
+        raise TypeError(
+            f"Embedder expects an iterable of texts (str); got {type(X).__name__}."
+        ) from None
+    if not texts:
+        raise ValueError("Embedder got no texts (an empty input).")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"Embedder expects texts (str); X[{i}] is {type(text).__name__} "
+                f"({text!r:.40})."
+            )
+    return texts
+
+
+def _ppmi_svd_vectors(seqs, n_tokens, n_dims, window, rs):
+    """Corpus vectors: truncated SVD of the positive PMI co-occurrence matrix.
+
+    Co-occurrences within ``window`` tokens in the same text, weighted by
+    ``(window - d + 1) / window`` at distance ``d``; context counts raised to
+    the power 0.75 (Levy et al., 2015); vectors ``U * sqrt(S)``, scaled to a
+    standard deviation of ``_VECTOR_STD``.  Padding never co-occurs.  Counts
+    come from at most ``_PPMI_MAX_TOKENS`` tokens (whole texts drawn at
+    random), which bounds the memory and time of large corpora.
+    """
+    order = np.arange(len(seqs))
+    if seqs.lengths.sum() > _PPMI_MAX_TOKENS:
+        order = rs.permutation(len(seqs))
+        n_texts = np.searchsorted(np.cumsum(seqs.lengths[order]), _PPMI_MAX_TOKENS)
+        order = np.sort(order[: max(n_texts, 1)])
+    counts = sp.csr_matrix((n_tokens, n_tokens), dtype=np.float32)
+    weights = np.array([(window - d + 1) / window for d in range(1, window + 1)])
+    starts = np.searchsorted(
+        np.cumsum(seqs.lengths[order]),
+        np.arange(0, seqs.lengths[order].sum(), _PPMI_CHUNK_TOKENS),
+        side="right",
+    )
+    for lo, hi in zip(starts, list(starts[1:]) + [len(order)], strict=True):
+        chunk = seqs[order[lo:hi]]
+        ids = chunk._ids
+        # tokens left in the same text after each token
+        after = np.repeat(chunk.offsets + chunk.lengths, chunk.lengths)
+        after -= np.arange(len(ids)) + 1
+        rows, cols, vals = [], [], []
+        for d in range(1, window + 1):
+            ok = np.flatnonzero(after >= d)
+            rows.append(ids[ok])
+            cols.append(ids[ok + d])
+            vals.append(np.full(len(ok), weights[d - 1], dtype=np.float32))
+        rows, cols, vals = map(np.concatenate, (rows, cols, vals))
+        counts = counts + sp.csr_matrix(
+            (vals, (rows, cols)), shape=(n_tokens, n_tokens), dtype=np.float32
+        )
+    counts = (counts + counts.T).tocoo()
+    n_dims_fit = min(n_dims, n_tokens - 2)
+    if counts.nnz == 0 or n_dims_fit < 1:
+        return rs.uniform(-0.05, 0.05, (n_tokens, n_dims))
+    total = float(counts.data.sum(dtype=np.float64))
+    word_p = np.bincount(counts.row, counts.data, n_tokens) / total
+    ctx = np.bincount(counts.col, counts.data, n_tokens) ** 0.75
+    ctx_p = ctx / ctx.sum()
+    # PMI = log p(w, c) / (p(w) p_0.75(c)), in place over the counts
+    pmi = counts.data.astype(np.float64)
+    pmi /= total
+    pmi /= word_p[counts.row]
+    pmi /= ctx_p[counts.col]
+    np.log(pmi, out=pmi)
+    keep = pmi > 0
+    ppmi = sp.csr_matrix(
+        (pmi[keep].astype(np.float32), (counts.row[keep], counts.col[keep])),
+        shape=(n_tokens, n_tokens),
+    )
+    del counts, pmi, keep
+    if ppmi.nnz == 0:
+        return rs.uniform(-0.05, 0.05, (n_tokens, n_dims))
+    U, S, _ = randomized_svd(ppmi, n_dims_fit, n_iter=5, random_state=rs)
+    vectors = U * np.sqrt(S)
+    vectors *= _VECTOR_STD / (vectors[1:].std() or 1.0)
+    if n_dims_fit < n_dims:  # tiny vocabulary: fill the rest at random
+        extra = rs.normal(0.0, _VECTOR_STD, (n_tokens, n_dims - n_dims_fit))
+        vectors = np.hstack([vectors, extra])
+    return vectors
+
+
+def _read_vectors_file(path, wanted):
+    """Vectors of the ``wanted`` words from a word2vec/GloVe text file."""
+    found = {}
+    n_dims = None
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            parts = line.rstrip().split(" ")
+            if lineno == 1 and len(parts) == 2 and all(p.isdigit() for p in parts):
+                continue  # word2vec header: count, dimension
+            if len(parts) < 2:
+                if not line.strip():
+                    continue
+                raise ValueError(
+                    f"{path}, line {lineno}: expected a word and its vector values."
+                )
+            if n_dims is None:
+                n_dims = len(parts) - 1
+            elif len(parts) - 1 != n_dims:
+                raise ValueError(
+                    f"{path}, line {lineno}: {len(parts) - 1} values where earlier "
+                    f"lines have {n_dims}."
+                )
+            word = parts[0]
+            if word in wanted and word not in found:
+                try:
+                    found[word] = np.array(parts[1:], dtype=np.float64)
+                except ValueError:
+                    raise ValueError(
+                        f"{path}, line {lineno}: non-numeric vector values."
+                    ) from None
+    if n_dims is None:
+        raise ValueError(f"{path} holds no vectors.")
+    return found

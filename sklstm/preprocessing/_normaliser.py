@@ -1,0 +1,437 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""Normaliser: standard, min-max and robust scaling of numeric sequences."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sklstm._backend import is_cupy_array, to_numpy
+from sklstm._sequences import (
+    _FLOATS,
+    SequenceData,
+    _is_ragged_container,
+    check_sequences,
+)
+
+
+def _standard(x, axis, feature_range, quantile_range):
+    center = np.mean(x, axis=axis, dtype=np.float64)
+    scale = np.std(x, axis=axis, dtype=np.float64)
+    lo = np.min(x, axis=axis).astype(np.float64)
+    constant = lo == np.max(x, axis=axis)
+    # a constant feature maps to exactly 0, not to rounding noise of its mean
+    return np.where(constant, lo, center), np.where(constant, 1.0, scale)
+
+
+def _minmax(x, axis, feature_range, quantile_range):
+    a, b = feature_range
+    lo = np.min(x, axis=axis).astype(np.float64)
+    data_range = np.max(x, axis=axis) - lo
+    scale = np.where(data_range == 0, 1.0, data_range / (b - a))
+    return lo - a * scale, scale
+
+
+def _robust(x, axis, feature_range, quantile_range):
+    q_lo, median, q_hi = np.percentile(
+        x, [quantile_range[0], 50.0, quantile_range[1]], axis=axis
+    ).astype(np.float64)
+    iqr = q_hi - q_lo
+    return median, np.where(iqr == 0, 1.0, iqr)
+
+
+# (center, scale) of each method, reduced over `axis`: Xt = (X - center) / scale
+STATISTICS = {"standard": _standard, "minmax": _minmax, "robust": _robust}
+
+
+def _shape(X):
+    # not np.shape: CuPy arrays, and array-likes that only offer __array__
+    shape = getattr(X, "shape", None)
+    return np.asarray(X).shape if shape is None else shape
+
+
+def _ndim(X):
+    return len(_shape(X))
+
+
+def _is_table(X):
+    """Whether ``X`` is a plain 2-D array-like (not a list of sequences)."""
+    return not _is_ragged_container(X) and _ndim(X) == 2
+
+
+def _numeric(seqs):
+    if seqs.kind == "tokens":
+        raise TypeError(
+            "Normaliser scales numeric sequences, not the token ids of "
+            "TokenSequences; token vectors need no scaling."
+        )
+    return seqs
+
+
+_TABLE_ERROR = (
+    "per_sequence=True needs sequences, but two_d='columns' reads 2-D input "
+    "as a table (one timestep per row); use two_d='sequences' or give 3-D or "
+    "list input."
+)
+
+
+# auto_wrap_output_keys=None: the output is 3-D or a list of arrays as often
+# as 2-D, which no DataFrame can hold, so transform is never wrapped and
+# `set_output` is not offered (scikit-learn's common checks then skip their
+# set_output checks; Pipeline.set_output(transform="pandas") refuses the step
+# with a clear error instead of failing inside pandas).
+class Normaliser(
+    OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
+    """Scale numeric sequences per feature: standard, min-max or robust.
+
+    Statistics are computed per feature (the last axis of 3-D input) over
+    all timesteps, either once over all training sequences in :meth:`fit`
+    (*global*, the default) or separately for every sequence when it is
+    transformed (``per_sequence=True``), so a price series and its windows
+    can be scaled by the window's own level.  :meth:`inverse_transform`
+    brings values back to the original units (dollars for prices).
+
+    Parameters
+    ----------
+    method : {'standard', 'minmax', 'robust'}, default='standard'
+        'standard' removes the mean and divides by the standard deviation;
+        'minmax' maps ``[min, max]`` onto ``feature_range``; 'robust' removes
+        the median and divides by the spread between the quantiles of
+        ``quantile_range`` (the interquartile range by default), so a few
+        outliers do not set the scale.  A constant feature keeps a scale of
+        1 (it maps to 0, or to ``feature_range[0]``), never to NaN or inf.
+    per_sequence : bool, default=False
+        If False, the statistics are fitted on the training sequences and
+        reused for every later input: fit them on training data only.  If
+        True, every sequence is scaled by its own statistics, computed when
+        it is transformed (:meth:`fit` only records the input shape); no
+        statistic ever mixes two samples.  Use it when the level of a series
+        drifts (prices): windows stay on the same scale however far the
+        series moves from the training period.  :meth:`inverse_transform`
+        then needs the original sequences as ``reference``.
+    two_d : {'sequences', 'columns'}, default='sequences'
+        How to read 2-D input ``(n_samples, n_columns)``.  'sequences' (as
+        every sklstm estimator does) reads each row as a univariate
+        sequence, the same as ``X[:, :, None]``: one feature, whose single
+        statistic pools all timesteps.  'columns' reads a table, each column
+        a feature with its own statistics, like
+        :class:`~sklearn.preprocessing.StandardScaler` (use it for several
+        targets in different units); it cannot be combined with
+        ``per_sequence=True`` since a row is then not a sequence.
+        The default suits LSTM input: windows of one price series
+        (:func:`~sklstm.sliding_windows`) are all scaled alike, so a price
+        gets the same value in every window it falls in, and stays
+        comparable with a target scaled by the same statistics.  For a
+        single column (``y`` inside
+        :class:`~sklearn.compose.TransformedTargetRegressor`) the two
+        readings agree.
+    feature_range : tuple (min, max), default=(0, 1)
+        Target range of 'minmax'.
+    quantile_range : tuple (q_min, q_max), default=(25.0, 75.0)
+        Percentiles whose difference is the scale of 'robust',
+        ``0 <= q_min < q_max <= 100``.
+
+    Attributes
+    ----------
+    center_ : ndarray of shape (n_step_features,) or None
+        Value of each feature mapped to 0: the mean ('standard'), the median
+        ('robust') or ``data_min - feature_range[0] * scale_`` ('minmax').
+        ``n_step_features`` is the number of features per timestep: 1 for
+        2-D sequences, ``n_columns`` with ``two_d='columns'``.  None with
+        ``per_sequence=True``.
+    scale_ : ndarray of shape (n_step_features,) or None
+        Divisor of each feature: ``Xt = (X - center_) / scale_``.  None with
+        ``per_sequence=True``.
+    n_features_in_ : int
+        Features per timestep; for 2-D ``X``, the number of columns (as
+        scikit-learn's convention requires).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when ``X`` was a 2-D DataFrame.
+
+    See Also
+    --------
+    sliding_windows : Cut a series into ``(X, y)`` forecasting windows.
+    sklearn.preprocessing.StandardScaler : Column-wise scaling of tables.
+    sklearn.preprocessing.RobustScaler : Median and quantile scaling of
+        tables.
+
+    Notes
+    -----
+    The output has the form of the input: a 2-D or 3-D array, or a list of
+    arrays of the same shapes.  Sequences may be of any length at transform
+    time when given in 3-D or list form; a 2-D input must keep the number of
+    columns it was fitted with (scikit-learn's rule).  float32 and float64
+    input keep their dtype, other numbers become float64.  The output is
+    always NumPy: :meth:`set_output` is not available, as a 3-D result
+    cannot be a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import Normaliser
+    >>> X = np.array([[100.0, 102.0, 104.0], [200.0, 202.0, 204.0]])
+    >>> norm = Normaliser(method="minmax").fit(X)
+    >>> norm.transform(X).round(2)  # one statistic for all timesteps
+    array([[0.  , 0.02, 0.04],
+           [0.96, 0.98, 1.  ]])
+    >>> per_seq = Normaliser(per_sequence=True).fit(X)
+    >>> Xt = per_seq.transform(X)  # each row by its own mean and std
+    >>> Xt.round(3)
+    array([[-1.225,  0.   ,  1.225],
+           [-1.225,  0.   ,  1.225]])
+    >>> per_seq.inverse_transform(Xt, reference=X)
+    array([[100., 102., 104.],
+           [200., 202., 204.]])
+    """
+
+    _parameter_constraints: dict = {
+        "method": [StrOptions(set(STATISTICS))],
+        "per_sequence": ["boolean"],
+        "two_d": [StrOptions({"sequences", "columns"})],
+        "feature_range": [tuple],
+        "quantile_range": [tuple],
+    }
+
+    def __init__(
+        self,
+        method="standard",
+        *,
+        per_sequence=False,
+        two_d="sequences",
+        feature_range=(0, 1),
+        quantile_range=(25.0, 75.0),
+    ):
+        self.method = method
+        self.per_sequence = per_sequence
+        self.two_d = two_d
+        self.feature_range = feature_range
+        self.quantile_range = quantile_range
+
+    def fit(self, X, y=None):
+        """Fit the statistics (global) or record the input shape (per sequence).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of arrays of shape (n_timesteps_i, n_features)
+            Training sequences (a 2-D array is read as set by ``two_d``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : Normaliser
+            Fitted transformer.
+        """
+        self._validate_params()
+        self._check_ranges()
+        seqs = self._check_X(X, reset=True)
+        if self.per_sequence:
+            self.center_ = self.scale_ = None
+        else:
+            pooled = seqs.data.reshape(-1, seqs.n_features)
+            self.center_, self.scale_ = self._statistics(pooled, axis=0)
+        return self
+
+    def transform(self, X, reference=None):
+        """Scale sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of arrays of shape (n_timesteps_i, n_features)
+            Sequences to scale.  With ``reference``, ``X`` may also be 1-D
+            (one value per sequence) and its sequences of any length.
+        reference : sequences or None, default=None
+            Only with ``per_sequence=True``: original-scale sequences, one
+            per sequence of ``X``, whose statistics scale ``X`` instead of
+            its own.  Use it to scale forecasting targets by the statistics
+            of their input windows, ``transform(y, reference=X)``; for the
+            target feature ``k`` of multivariate windows pass
+            ``reference=X[:, :, [k]]``.
+
+        Returns
+        -------
+        Xt : ndarray or list of ndarray
+            Scaled sequences, in the form and shape of ``X``.
+        """
+        check_is_fitted(self)
+        if reference is None:
+            seqs = self._check_X(X, reset=False)
+            if self.per_sequence:
+                center, scale = self._sequence_statistics(seqs)
+            else:
+                center, scale = self.center_, self.scale_
+        else:
+            center, scale = self._reference_statistics(reference)
+            seqs = self._check_any_length(X, center, input_name="X")
+        return self._restore(seqs, X, self._apply(seqs, center, scale, inverse=False))
+
+    def inverse_transform(self, X, reference=None):
+        """Bring scaled sequences back to the original units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps) or (n_samples,), or list of arrays
+            Scaled sequences, of any length (e.g. multi-step forecasts); a
+            1-D array holds one value per sequence (one-step forecasts).
+        reference : sequences or None, default=None
+            Required with ``per_sequence=True``, where the statistics belong
+            to the sequences that were transformed: pass those sequences in
+            their original scale (for a forecast, its input windows, or
+            ``X[:, :, [k]]`` for the target feature ``k``), one per sequence
+            of ``X``.  Must be None for global statistics.
+
+        Returns
+        -------
+        X_original : ndarray or list of ndarray
+            Sequences in the original units, in the form and shape of ``X``.
+        """
+        check_is_fitted(self)
+        if reference is not None:
+            center, scale = self._reference_statistics(reference)
+        elif self.per_sequence:
+            raise ValueError(
+                "Normaliser(per_sequence=True) scaled each sequence by its own "
+                "statistics, which inverse_transform cannot know: pass the "
+                "original-scale sequences as `reference` (for forecasts, their "
+                "input windows), e.g. inverse_transform(y_pred, reference=X)."
+            )
+        else:
+            center, scale = self.center_, self.scale_
+        seqs = self._check_any_length(X, center, input_name="X")
+        return self._restore(seqs, X, self._apply(seqs, center, scale, inverse=True))
+
+    def _check_ranges(self):
+        fr = self.feature_range
+        if len(fr) != 2 or not fr[0] < fr[1]:
+            raise ValueError(
+                "feature_range must be a tuple (min, max) with min < max; got "
+                f"{self.feature_range!r}."
+            )
+        q = self.quantile_range
+        if len(q) != 2 or not 0 <= q[0] < q[1] <= 100:
+            raise ValueError(
+                "quantile_range must be a tuple (q_min, q_max) with "
+                f"0 <= q_min < q_max <= 100; got {q!r}."
+            )
+
+    def _statistics(self, x, axis):
+        return STATISTICS[self.method](x, axis, self.feature_range, self.quantile_range)
+
+    def _sequence_statistics(self, seqs):
+        """(center, scale) of each sequence, shape (n_samples, n_features)."""
+        if seqs.kind == "table":
+            raise ValueError(_TABLE_ERROR)
+        if not seqs.ragged:
+            return self._statistics(seqs.data, axis=1)
+        stats = [self._statistics(seqs.sequence(i), 0) for i in range(seqs.n_samples)]
+        return tuple(np.array(s) for s in zip(*stats, strict=True))
+
+    def _reference_statistics(self, reference):
+        """Statistics of each sequence of ``reference`` (any length or features)."""
+        if not self.per_sequence:
+            raise ValueError(
+                "reference is only used with per_sequence=True; global "
+                "statistics were fitted in fit."
+            )
+        seqs = self._check_any_length(reference, None, input_name="reference")
+        return self._sequence_statistics(seqs)
+
+    def _check_X(self, X, *, reset, input_name="X"):
+        """Validate ``X`` against the fit (``reset=False``) or record it."""
+        if self.two_d == "columns" and _is_table(X):
+            if self.per_sequence:
+                raise ValueError(_TABLE_ERROR)
+            X = validate_data(self, X, dtype=_FLOATS, reset=reset)
+            if reset:
+                self._n_step_features, self._input_kind = X.shape[1], "table"
+            return SequenceData(
+                X[:, None, :], np.ones(len(X), dtype=np.intp), None, "table"
+            )
+        if not reset and getattr(self, "_input_kind", None) == "2d" and _is_table(X):
+            n_columns = _shape(X)[1]
+            if n_columns != self.n_features_in_:
+                raise ValueError(
+                    f"{input_name} has {n_columns} features, but Normaliser is "
+                    f"expecting {self.n_features_in_} features as input. A 2-D "
+                    "input keeps the number of timesteps it was fitted with; "
+                    "give sequences of other lengths as a 3-D array "
+                    "(n_samples, n_timesteps, 1) or a list of arrays."
+                )
+        return _numeric(check_sequences(self, X, reset=reset, input_name=input_name))
+
+    def _check_any_length(self, X, center, *, input_name):
+        """Validate ``X`` without the fit's shape: any length, 1-D allowed.
+
+        With ``center``, check that ``X`` matches those statistics.
+        """
+        if not _is_ragged_container(X) and _ndim(X) == 1:
+            X = to_numpy(X) if is_cupy_array(X) else np.asarray(X)
+            X = X.reshape(-1, 1)  # one value per sequence
+        if self.two_d == "columns" and _is_table(X):
+            X = check_array(X, dtype=_FLOATS, input_name=input_name)
+            seqs = SequenceData(
+                X[:, None, :], np.ones(len(X), dtype=np.intp), None, "table"
+            )
+        else:
+            # a scratch estimator: nothing is checked against, or recorded on, self
+            seqs = _numeric(
+                check_sequences(BaseEstimator(), X, reset=True, input_name=input_name)
+            )
+        if center is None:
+            return seqs
+        if center.ndim == 1 and seqs.n_features != len(center):
+            raise ValueError(
+                f"{input_name} has {seqs.n_features} features per timestep, but "
+                f"Normaliser was fitted with {len(center)} features per timestep."
+            )
+        if center.ndim == 2 and seqs.n_features != center.shape[1]:
+            raise ValueError(
+                f"{input_name} has {seqs.n_features} features per timestep, but "
+                f"reference has {center.shape[1]}. To use the statistics of "
+                "feature k of 3-D sequences, pass reference=X[:, :, [k]]."
+            )
+        if center.ndim == 2 and len(center) != seqs.n_samples:
+            raise ValueError(
+                f"{input_name} has {seqs.n_samples} sequences but reference has "
+                f"{len(center)}: they must correspond one to one."
+            )
+        return seqs
+
+    @staticmethod
+    def _apply(seqs, center, scale, *, inverse):
+        data = seqs.data
+        center, scale = center.astype(data.dtype), scale.astype(data.dtype)
+        if center.ndim == 2:  # per-sequence statistics: broadcast over time
+            if seqs.ragged:
+                center = np.repeat(center, seqs.lengths, axis=0)
+                scale = np.repeat(scale, seqs.lengths, axis=0)
+            else:
+                center, scale = center[:, None, :], scale[:, None, :]
+        return data * scale + center if inverse else (data - center) / scale
+
+    @staticmethod
+    def _restore(seqs, X, out):
+        """Give ``out`` the form of the input ``X``."""
+        if seqs.kind == "3d":
+            return out
+        if seqs.kind == "table":
+            out = out[:, 0, :]
+        elif seqs.kind == "2d":
+            out = out[:, :, 0]
+        else:
+            parts = np.split(out, seqs.offsets[1:])
+            flat = [_ndim(s) == 1 for s in X]
+            return [p[:, 0] if f else p for p, f in zip(parts, flat, strict=True)]
+        return out.ravel() if _ndim(X) == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

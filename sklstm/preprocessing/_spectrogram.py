@@ -1,0 +1,574 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""SpectrogramTransformer: waveforms into (frames, bins) feature sequences.
+
+The STFT is :class:`scipy.signal.ShortTimeFFT`; the mel filterbank and the
+framing conventions live here.  Clips of different lengths are sorted by
+length, zero-padded in small groups and transformed one group at a time: a
+frame lies wholly inside its clip, so the padding never reaches a result.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.fft import dct
+from scipy.signal import ShortTimeFFT, get_window
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from sklstm._backend import is_cupy_array, to_numpy
+from sklstm._sequences import _is_ragged_container
+
+_EPS = 1e-10  # floor of the power before a logarithm
+_DTYPE = np.float32
+_CHUNK = 2**21  # complex STFT values computed at once (32 MiB)
+
+
+def hz_to_mel(f):
+    """Frequency in Hz → mel, HTK formula ``2595 log10(1 + f / 700)``."""
+    return 2595.0 * np.log10(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
+
+
+def mel_to_hz(m):
+    """Mel → frequency in Hz, the inverse of :func:`hz_to_mel`."""
+    return 700.0 * (10.0 ** (np.asarray(m, dtype=np.float64) / 2595.0) - 1.0)
+
+
+def mel_filterbank(n_mels, n_fft, sampling_rate, fmin=0.0, fmax=None):
+    """Triangular mel filterbank for a one-sided spectrum of ``n_fft`` points.
+
+    ``n_mels + 2`` edge frequencies are spaced evenly on the HTK mel scale
+    from ``fmin`` to ``fmax``; filter ``m`` rises linearly (in Hz) from edge
+    ``m`` to a peak of 1 at edge ``m + 1`` and falls back to 0 at edge
+    ``m + 2``.  Between the first and the last peak the filters add up to
+    1 at every frequency.  The filters are not area-normalised.
+
+    Parameters
+    ----------
+    n_mels : int
+        Number of filters.
+    n_fft : int
+        FFT length; the spectrum has ``n_fft // 2 + 1`` bins.
+    sampling_rate : float
+        Sampling rate in Hz.
+    fmin : float, default=0.0
+        Lowest edge frequency in Hz.
+    fmax : float or None, default=None
+        Highest edge frequency in Hz; None is the Nyquist frequency.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_mels, n_fft // 2 + 1)
+        Filter weights, applied as ``power @ weights.T``.
+    centres : ndarray of shape (n_mels,)
+        Peak frequency of each filter in Hz.
+
+    Raises
+    ------
+    ValueError
+        If the frequency range is empty or above the Nyquist frequency, or
+        if a filter is so narrow that it covers no FFT bin.
+    """
+    nyquist = sampling_rate / 2
+    fmax = nyquist if fmax is None else fmax
+    if not 0 <= fmin < fmax <= nyquist:
+        raise ValueError(
+            f"The mel filters need 0 <= fmin < fmax <= sampling_rate / 2 = {nyquist:g}"
+            f" Hz; got fmin={fmin:g} and fmax={fmax:g}."
+        )
+    n_bins = n_fft // 2 + 1
+    if n_mels > n_bins:
+        raise ValueError(
+            f"n_mels={n_mels} is more than the {n_bins} frequency bins of an "
+            f"{n_fft}-point FFT; lower n_mels or raise n_fft."
+        )
+    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    edges[0], edges[-1] = fmin, fmax  # exactly, despite the round trip
+    freqs = np.fft.rfftfreq(n_fft, d=1.0 / sampling_rate)
+    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    rising = (freqs - lower) / (centre - lower)
+    falling = (upper - freqs) / (upper - centre)
+    weights = np.maximum(0.0, np.minimum(rising, falling))
+    empty = np.flatnonzero(weights.sum(axis=1) == 0)
+    if empty.size:
+        raise ValueError(
+            f"Mel filter {empty[0]} ({edges[empty[0]]:.1f}-{edges[empty[0] + 2]:.1f} "
+            f"Hz) covers no bin of an {n_fft}-point FFT at {sampling_rate:g} Hz "
+            f"(bins are {sampling_rate / n_fft:.1f} Hz apart): lower n_mels, "
+            "widen fmin-fmax, or raise n_fft."
+        )
+    return weights, edges[1:-1]
+
+
+class _Framing:
+    """Frame length, hop, FFT length and window, in samples, from the params."""
+
+    def __init__(self, est):
+        sr = float(est.sampling_rate)
+        self.sampling_rate = sr
+        self.frame_length = int(round(est.frame_ms * sr / 1000))
+        self.hop_length = int(round(est.hop_ms * sr / 1000))
+        for name, n in (("frame_ms", self.frame_length), ("hop_ms", self.hop_length)):
+            if n < 1:
+                raise ValueError(
+                    f"{name}={getattr(est, name)!r} is less than one sample at "
+                    f"sampling_rate={est.sampling_rate!r} Hz."
+                )
+        if est.n_fft is None:
+            self.n_fft = 1 << (self.frame_length - 1).bit_length()
+        elif est.n_fft < self.frame_length:
+            raise ValueError(
+                f"n_fft={est.n_fft} is shorter than a frame of {self.frame_length} "
+                f"samples (frame_ms={est.frame_ms!r} at {est.sampling_rate!r} Hz); "
+                "use n_fft >= the frame length, or None."
+            )
+        else:
+            self.n_fft = int(est.n_fft)
+        try:
+            self.window = get_window(est.window, self.frame_length)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"window={est.window!r} is not a window scipy.signal.get_window "
+                f"accepts: {exc}"
+            ) from None
+        self.n_bins = {"mel": est.n_mels, "mfcc": est.n_mfcc}.get(
+            est.output, self.n_fft // 2 + 1
+        )
+        self.mel_weights = self.mel_centres = None
+        if est.output in ("mel", "mfcc"):
+            self.mel_weights, self.mel_centres = mel_filterbank(
+                est.n_mels, self.n_fft, sr, est.fmin, est.fmax
+            )
+            if est.output == "mfcc" and est.n_mfcc > est.n_mels:
+                raise ValueError(
+                    f"n_mfcc={est.n_mfcc} is more than n_mels={est.n_mels}: the "
+                    "cepstral coefficients are taken from the mel bands."
+                )
+        self.stft = ShortTimeFFT(
+            self.window,
+            hop=self.hop_length,
+            fs=sr,
+            fft_mode="onesided",
+            mfft=self.n_fft,
+            scale_to=None,
+            phase_shift=None,  # |STFT|^2 does not depend on the phase reference
+        )
+
+    def n_frames(self, n_samples):
+        return 1 + (n_samples - self.frame_length) // self.hop_length
+
+    def power(self, X, n_frames):
+        """|STFT|² of the first ``n_frames`` frames of each row of ``X``.
+
+        Frame ``p`` is ``X[:, p * hop : p * hop + frame_length]``: with
+        ``k_offset = m_num_mid`` the first window starts at sample 0.
+        """
+        S = self.stft.stft(X, p0=0, p1=n_frames, k_offset=self.stft.m_num_mid)
+        return (S.real**2 + S.imag**2).transpose(0, 2, 1)  # (clips, frames, bins)
+
+
+def _as_float(x):
+    """PCM integers (up to 32 bits) to [-1, 1); anything else to float64."""
+    if x.dtype.kind in "iu" and x.dtype.itemsize <= 4:
+        half = 2.0 ** (8 * x.dtype.itemsize - 1)
+        offset = half if x.dtype.kind == "u" else 0.0
+        return (x.astype(np.float64) - offset) / half
+    return x.astype(np.float64, copy=False)
+
+
+def _check_clip(x, name):
+    x = to_numpy(x) if is_cupy_array(x) else x
+    try:
+        x = check_array(
+            x, ensure_2d=False, dtype="numeric", ensure_min_samples=0, input_name=name
+        )
+    except ValueError as exc:
+        raise ValueError(f"Invalid waveform {name}: {exc}") from None
+    if x.ndim != 1:
+        hint = (
+            " It looks like a multichannel recording: pass one channel, or the mean"
+            " over channels, e.g. x.mean(axis=1)."
+            if x.ndim == 2
+            else ""
+        )
+        raise ValueError(
+            f"Each waveform must be 1-D (n_samples,); {name} has shape {x.shape}."
+            + hint
+        )
+    return _as_float(x)
+
+
+def check_waveforms(X):
+    """Validate ``X`` into ``(clips, ragged)``.
+
+    ``clips`` is a 2-D float64 array ``(n_clips, n_samples)`` for 2-D input,
+    or a list of 1-D float64 arrays for ragged input.
+    """
+    if is_cupy_array(X):
+        X = to_numpy(X)
+    if _is_ragged_container(X):
+        clips = [_check_clip(x, f"X[{i}]") for i, x in enumerate(X)]
+        return clips, True
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        raise ValueError("X contains no waveforms.")
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        ndim = np.asarray(X).ndim
+    if ndim == 1:
+        raise ValueError(
+            f"X is a 1-D array of {len(X)} values, which is ambiguous. Reshape "
+            "your data: pass a 2-D array (n_clips, n_samples) or a list of 1-D "
+            "waveforms; to transform a single clip x, wrap it in a list: "
+            "transform([x])."
+        )
+    if ndim != 2:
+        raise ValueError(
+            "X must be a 2-D array (n_clips, n_samples) of equal-length waveforms "
+            f"or a list of 1-D waveforms; got a {ndim}-D array."
+        )
+    return _as_float(check_array(X, dtype="numeric", input_name="X")), False
+
+
+class SpectrogramTransformer(
+    TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
+    """Turn audio waveforms into spectrogram sequences: one row per frame.
+
+    Each clip is cut into overlapping frames of ``frame_ms`` milliseconds,
+    ``hop_ms`` apart, which lie wholly inside the clip (no padding at the
+    edges): a clip of ``n`` samples gives
+    ``1 + (n - frame_length) // hop_length`` frames.  Each frame is multiplied
+    by ``window`` and Fourier transformed with
+    :class:`scipy.signal.ShortTimeFFT`, and the result becomes a sequence of
+    shape ``(n_frames, n_bins)``: the input the LSTM estimators read.
+
+    Read more in the :ref:`User Guide <spectrogram_guide>`.
+
+    Parameters
+    ----------
+    sampling_rate : float, default=16000
+        Sampling rate of the waveforms in Hz (8000 for telephone speech such
+        as the Free Spoken Digit Dataset).
+    frame_ms : float, default=25.0
+        Frame length in milliseconds, rounded to whole samples (25 ms is
+        the usual speech frame).
+    hop_ms : float, default=10.0
+        Step between the starts of consecutive frames, in milliseconds.
+    window : str or tuple, default='hann'
+        Window applied to each frame: any window
+        :func:`scipy.signal.get_window` accepts (``'hamming'``,
+        ``('kaiser', 8.0)``, ...), built periodic (DFT-even).
+    n_fft : int or None, default=None
+        FFT length; a frame is zero-padded to it.  None is the smallest
+        power of two at least as long as a frame (512 for 25 ms at 16 kHz).
+    output : {'power', 'log', 'mel', 'mfcc'}, default='mel'
+        What each frame becomes:
+
+        - 'power': the power spectrum ``|rfft(window * frame, n_fft)|**2``,
+          unscaled, ``n_fft // 2 + 1`` bins from 0 Hz to the Nyquist
+          frequency;
+        - 'log': ``log(power + 1e-10)``, same bins;
+        - 'mel': ``log(mel_power + 1e-10)``, where ``mel_power`` is the power
+          summed by ``n_mels`` triangular filters spaced on the HTK mel
+          scale between ``fmin`` and ``fmax`` (log-mel filterbank energies,
+          the usual speech features);
+        - 'mfcc': the first ``n_mfcc`` coefficients of the orthonormal
+          DCT-II of the log-mel energies (mel-frequency cepstral
+          coefficients).
+    n_mels : int, default=40
+        Number of mel filters ('mel' and 'mfcc').
+    n_mfcc : int, default=13
+        Number of cepstral coefficients kept ('mfcc'); at most ``n_mels``.
+    fmin : float, default=0.0
+        Lowest frequency of the mel filters in Hz.
+    fmax : float or None, default=None
+        Highest frequency of the mel filters in Hz; None is the Nyquist
+        frequency, ``sampling_rate / 2``.
+    normalise : bool or 'mean', default=False
+        Per-utterance normalisation of each clip's output: True subtracts
+        each bin's mean over the clip's frames and divides by its standard
+        deviation (a constant bin becomes 0); 'mean' only subtracts the
+        mean (cepstral mean normalisation).  This removes the recording
+        level and channel from log features.
+
+    Attributes
+    ----------
+    frame_length_ : int
+        Frame length in samples.
+    hop_length_ : int
+        Hop length in samples.
+    n_fft_ : int
+        FFT length.
+    n_bins_ : int
+        Values per frame: the number of columns of each output sequence.
+    frequencies_ : ndarray of shape (n_bins,) or None
+        Frequency of each column in Hz: the FFT bin frequencies ('power',
+        'log') or the peak frequency of each mel filter ('mel'); None for
+        'mfcc'.
+    mel_filters_ : ndarray of shape (n_mels, n_fft // 2 + 1) or None
+        The mel filterbank ('mel' and 'mfcc'), None otherwise.
+
+    See Also
+    --------
+    scipy.signal.ShortTimeFFT : The short-time Fourier transform used here.
+    LSTMClassifier : Classify the resulting sequences, e.g. spoken words.
+    Normaliser : Scale sequences with statistics fitted on training data.
+
+    Notes
+    -----
+    The transformer is stateless: ``fit`` validates the parameters and
+    records the attributes above, and ``transform`` may be called without
+    ``fit`` (it always uses the current parameters).
+
+    ``X`` is a 2-D array ``(n_clips, n_samples)`` of equal-length clips,
+    giving a float32 array ``(n_clips, n_frames, n_bins_)``, or a list of
+    1-D clips of any lengths, giving a list of float32 arrays
+    ``(n_frames_i, n_bins_)`` (the ragged input of the LSTM estimators).
+    A single 1-D array is refused as ambiguous: wrap one clip in a list.
+    Integer arrays of up to 32 bits, the PCM formats
+    :func:`scipy.io.wavfile.read` returns, are scaled to [-1, 1) first
+    (int16 by 1/32768; unsigned 8-bit audio centred on 128), so a WAV file
+    gives the same features whether it was converted to float or not.
+    Computation is in float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import SpectrogramTransformer
+    >>> sr = 8000
+    >>> t = np.arange(sr // 2) / sr                      # 0.5 s
+    >>> clips = [np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 1000 * t[:2000])]
+    >>> spec = SpectrogramTransformer(sampling_rate=sr, output="log")
+    >>> features = spec.fit_transform(clips)             # ragged in, ragged out
+    >>> [f.shape for f in features]
+    [(48, 129), (23, 129)]
+    >>> peak = features[0].mean(axis=0).argmax()
+    >>> float(spec.frequencies_[peak])                   # the bin nearest 440 Hz
+    437.5
+    """
+
+    _parameter_constraints: dict = {
+        "sampling_rate": [Interval(Real, 0, None, closed="neither")],
+        "frame_ms": [Interval(Real, 0, None, closed="neither")],
+        "hop_ms": [Interval(Real, 0, None, closed="neither")],
+        "window": [str, tuple],
+        "n_fft": [Interval(Integral, 1, None, closed="left"), None],
+        "output": [StrOptions({"power", "log", "mel", "mfcc"})],
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "n_mfcc": [Interval(Integral, 1, None, closed="left")],
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+        "normalise": ["boolean", StrOptions({"mean"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_rate=16000,
+        frame_ms=25.0,
+        hop_ms=10.0,
+        window="hann",
+        n_fft=None,
+        output="mel",
+        n_mels=40,
+        n_mfcc=13,
+        fmin=0.0,
+        fmax=None,
+        normalise=False,
+    ):
+        self.sampling_rate = sampling_rate
+        self.frame_ms = frame_ms
+        self.hop_ms = hop_ms
+        self.window = window
+        self.n_fft = n_fft
+        self.output = output
+        self.n_mels = n_mels
+        self.n_mfcc = n_mfcc
+        self.fmin = fmin
+        self.fmax = fmax
+        self.normalise = normalise
+
+    def fit(self, X, y=None):
+        """Validate the parameters and ``X``, and record the framing.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples), or list of array-like \
+of shape (n_samples_i,)
+            Waveforms.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SpectrogramTransformer
+            The transformer.
+        """
+        framing = self._fit_framing()
+        self._check_lengths(check_waveforms(X)[0], framing)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit to ``X`` and return its spectrogram sequences (one pass).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples), or list of array-like \
+of shape (n_samples_i,)
+            Waveforms: floats, or PCM integers (scaled to [-1, 1)).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_clips, n_frames, n_bins), or list of \
+ndarray of shape (n_frames_i, n_bins)
+            float32 sequences: an array for 2-D ``X``, a list for a list.
+        """
+        return self._transform(X, self._fit_framing())
+
+    def _fit_framing(self):
+        """Validate the parameters and record the fitted attributes."""
+        self._validate_params()
+        framing = _Framing(self)
+        self.frame_length_ = framing.frame_length
+        self.hop_length_ = framing.hop_length
+        self.n_fft_ = framing.n_fft
+        self.n_bins_ = framing.n_bins
+        self.mel_filters_ = framing.mel_weights
+        self.frequencies_ = {
+            "power": framing.stft.f,
+            "log": framing.stft.f,
+            "mel": framing.mel_centres,
+        }.get(self.output)
+        return framing
+
+    def transform(self, X):
+        """Compute the spectrogram sequence of every clip.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, n_samples), or list of array-like \
+of shape (n_samples_i,)
+            Waveforms: floats, or PCM integers (scaled to [-1, 1)).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_clips, n_frames, n_bins), or list of \
+ndarray of shape (n_frames_i, n_bins)
+            float32 sequences: an array for 2-D ``X``, a list for a list.
+        """
+        self._validate_params()
+        return self._transform(X, _Framing(self))
+
+    def _transform(self, X, framing):
+        clips, ragged = check_waveforms(X)
+        lengths = self._check_lengths(clips, framing)
+        n_frames = framing.n_frames(lengths)
+        if not ragged:
+            out = np.empty((len(clips), n_frames[0], framing.n_bins), dtype=_DTYPE)
+            step = max(1, _CHUNK // (n_frames[0] * (framing.n_fft // 2 + 1)))
+            for start in range(0, len(clips), step):
+                rows = slice(start, start + step)
+                Z = self._features(framing.power(clips[rows], n_frames[0]), framing)
+                out[rows] = self._normalise(Z)
+            return out
+        out = [None] * len(clips)
+        for group in self._length_groups(lengths, n_frames, framing.n_fft // 2 + 1):
+            padded = np.zeros((len(group), lengths[group[-1]]))
+            for j, i in enumerate(group):
+                padded[j, : lengths[i]] = clips[i]
+            Z = self._features(framing.power(padded, n_frames[group[-1]]), framing)
+            for j, i in enumerate(group):
+                out[i] = self._normalise(Z[j, : n_frames[i]]).astype(_DTYPE)
+        return out
+
+    def frame_times(self, n_samples):
+        """Centre time in seconds of each frame of a clip of ``n_samples``.
+
+        Parameters
+        ----------
+        n_samples : int
+            Length of the clip in samples.
+
+        Returns
+        -------
+        times : ndarray of shape (n_frames,)
+            ``(frame_length / 2 + p * hop_length) / sampling_rate`` for frame
+            ``p``, as :func:`scipy.signal.spectrogram` reports them.
+        """
+        self._validate_params()
+        framing = _Framing(self)
+        n_samples = int(n_samples)
+        if n_samples < framing.frame_length:
+            raise ValueError(
+                f"n_samples={n_samples} is shorter than one frame of "
+                f"{framing.frame_length} samples."
+            )
+        starts = np.arange(framing.n_frames(n_samples)) * framing.hop_length
+        return (starts + framing.frame_length / 2) / framing.sampling_rate
+
+    def _features(self, power, framing):
+        """Power (clips, frames, bins) → the requested output, float64."""
+        if self.output == "power":
+            return power
+        if self.output == "log":
+            return np.log(power + _EPS)
+        log_mel = np.log(power @ framing.mel_weights.T + _EPS)
+        if self.output == "mel":
+            return log_mel
+        return dct(log_mel, type=2, norm="ortho", axis=-1)[..., : self.n_mfcc]
+
+    def _normalise(self, Z):
+        """Per-clip, per-bin normalisation over the frames (axis -2)."""
+        if not isinstance(self.normalise, str) and not self.normalise:
+            return Z
+        mean = Z.mean(axis=-2, keepdims=True)
+        Z = Z - mean
+        if self.normalise != "mean":
+            std = Z.std(axis=-2, keepdims=True)
+            varies = std > 1e-10 * np.abs(mean)  # else constant up to rounding
+            Z = np.where(varies, Z / np.where(varies, std, 1.0), 0.0)
+        return Z
+
+    def _check_lengths(self, clips, framing):
+        lengths = np.array([len(x) for x in clips], dtype=np.intp)
+        if len(lengths) == 0:
+            raise ValueError("X contains no waveforms.")
+        short = np.flatnonzero(lengths < framing.frame_length)
+        if short.size:
+            i, n, sr = short[0], lengths[short[0]], framing.sampling_rate
+            layout = (
+                f" (X is read as {len(clips)} clips of {n} samples each)"
+                if isinstance(clips, np.ndarray)
+                else ""
+            )
+            raise ValueError(
+                f"Clip {i} has {n} samples ({1000 * n / sr:.1f} ms at "
+                f"sampling_rate={self.sampling_rate!r} Hz), shorter than one frame "
+                f"of {framing.frame_length} samples (frame_ms={self.frame_ms!r})"
+                f"{layout}. Drop or pad short clips, or lower frame_ms."
+            )
+        return lengths
+
+    @staticmethod
+    def _length_groups(lengths, n_frames, n_bins):
+        """Indices sorted by length, in groups of at most ``_CHUNK`` values.
+
+        The last clip of a group is its longest.
+        """
+        order = np.argsort(lengths, kind="stable")
+        group = []
+        for i in order:
+            if group and (len(group) + 1) * n_frames[i] * n_bins > _CHUNK:
+                yield group
+                group = []
+            group.append(i)
+        yield group
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

@@ -1,0 +1,271 @@
+"""Embedder and TokenSequences; fine-tuning the table inside the LSTM."""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+
+from sklstm import Embedder, LSTMClassifier, TokenSequences
+
+# short fits on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _reviews(n, seed=0):
+    """Short texts whose label is set by one sentiment word among fillers."""
+    rng = np.random.RandomState(seed)
+    fillers = "the a film movie plot actor story was is really quite this".split()
+    good, bad = ["good", "great", "fine"], ["bad", "awful", "dull"]
+    texts, y = [], rng.randint(0, 2, n)
+    for label in y:
+        words = list(rng.choice(fillers, rng.randint(3, 9)))
+        words.insert(rng.randint(len(words) + 1), rng.choice(good if label else bad))
+        texts.append(" ".join(words))
+    return texts, y
+
+
+# ---------------------------------------------------------------- vocabulary
+def test_vocabulary_reserved_ids_and_counts():
+    texts = ["b a a", "c a b", "d"]
+    emb = Embedder(min_count=2, n_dims=2, random_state=0).fit(texts)
+    assert emb.words_.tolist() == ["<pad>", "<unk>", "a", "b"]
+    assert emb.vocabulary_ == {"<pad>": 0, "<unk>": 1, "a": 2, "b": 3}
+    assert emb.counts_.tolist() == [0, 2, 3, 2]  # c and d are out of vocabulary
+    emb = Embedder(max_tokens=3, min_count=1, n_dims=2).fit(texts)
+    assert emb.words_.tolist() == ["<pad>", "<unk>", "a"]  # the most frequent
+
+
+def test_tokenisation_options():
+    emb = Embedder(min_count=1, n_dims=2, random_state=0)
+    words = emb.fit(["It isn't GOOD!"]).words_[2:].tolist()
+    assert words == ["!", "good", "isn't", "it"]
+    emb.set_params(lowercase=False)
+    assert "GOOD" in emb.fit(["It isn't GOOD!"]).vocabulary_
+    emb.set_params(tokenizer=str.split, lowercase=True)
+    assert emb.fit(["It isn't GOOD!"]).words_[2:].tolist() == ["good!", "isn't", "it"]
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        Embedder(token_pattern="(").fit(["a b"])
+
+
+def test_transform_unknown_empty_and_max_length():
+    emb = Embedder(min_count=1, n_dims=2, random_state=0).fit(["a b c d"])
+    X = emb.transform(["a zzz b", "", "  ", "a b c d a b"])
+    assert emb.inverse(X[0]) == ["a", "<unk>", "b"]
+    assert X[1].tolist() == [1]  # an empty text is one <unk> token
+    assert X.lengths.tolist() == [3, 1, 1, 6]
+    emb.set_params(max_length=2)
+    X = emb.transform(["a b c d a b", "c"])
+    assert emb.inverse(X) == [["a", "b"], ["c"]]  # the last tokens are kept
+    assert emb.inverse_transform(X) == ["a b", "c"]
+
+
+def test_output_forms_agree():
+    texts = ["a b c", "b", "c a"]
+    emb = Embedder(min_count=1, n_dims=4, random_state=0).fit(texts)
+    tokens = emb.transform(texts)
+    as_list = clone(emb).set_params(output="list").fit(texts).transform(texts)
+    as_array = clone(emb).set_params(output="array").fit(texts).transform(texts)
+    assert [a.shape for a in as_list] == [(3, 4), (1, 4), (2, 4)]
+    assert as_array.shape == (3, 3, 4) and as_array.dtype == np.float32
+    for i, a in enumerate(as_list):
+        assert_array_equal(a, emb.vectors_[tokens[i]])
+        assert_array_equal(as_array[i, : len(a)], a)
+        assert not as_array[i, len(a) :].any()  # zero padding at the end
+
+
+# ---------------------------------------------------------------- vectors
+def test_ppmi_vectors_capture_contexts():
+    texts = ["the cat sat", "the dog sat", "a cat ran", "a dog ran"] * 10
+    texts += ["stocks rose sharply", "bonds rose sharply"] * 10
+    emb = Embedder(n_dims=4, random_state=0).fit(texts)
+    V = emb.vectors_
+    assert V.shape == (len(emb.words_), 4) and V.dtype == np.float32
+    assert not V[0].any()
+    assert_allclose(V[1:].std(), 0.05, rtol=0.2)
+    assert emb.most_similar("cat", n=1)[0][0] == "dog"
+    assert emb.most_similar("stocks", n=1)[0][0] == "bonds"
+    again = Embedder(n_dims=4, random_state=0).fit(texts).vectors_
+    assert_array_equal(V, again)  # reproducible
+
+
+def test_random_vectors_are_keras_like():
+    emb = Embedder(vectors="random", n_dims=8, random_state=0).fit(_reviews(50)[0])
+    assert np.abs(emb.vectors_).max() <= 0.05
+    assert emb.n_missing_ is None
+
+
+def test_given_vectors_dict_tuple_and_files(tmp_path):
+    texts = ["good film", "bad film", "odd film"]
+    given = {"good": [1.0, 0.0], "bad": [-1.0, 0.0], "film": [0.0, 1.0]}
+    emb = Embedder(vectors=given, min_count=1, random_state=0).fit(texts)
+    assert_array_equal(emb.vectors_[emb.vocabulary_["good"]], [1, 0])
+    assert emb.n_missing_ == 1  # 'odd' got a random vector
+    words, array = list(given), np.array(list(given.values()))
+    emb2 = Embedder(vectors=(words, array), min_count=1, random_state=0).fit(texts)
+    assert_array_equal(emb.vectors_, emb2.vectors_)
+    glove = tmp_path / "glove.txt"
+    glove.write_text("good 1 0\nbad -1 0\nfilm 0 1\nother 5 5\n", encoding="utf-8")
+    emb3 = Embedder(vectors=str(glove), min_count=1, random_state=0).fit(texts)
+    assert_array_equal(emb.vectors_, emb3.vectors_)
+    w2v = tmp_path / "w2v.txt"
+    w2v.write_text("3 2\ngood 1 0\nbad -1 0\nfilm 0 1\n", encoding="utf-8")
+    emb4 = Embedder(vectors=w2v, min_count=1, random_state=0).fit(texts)
+    assert_array_equal(emb.vectors_, emb4.vectors_)
+
+
+def test_given_vectors_errors(tmp_path):
+    texts = ["good film"]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("good 1 0\nfilm 0 1 2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2"):
+        Embedder(vectors=str(bad), min_count=1).fit(texts)
+    with pytest.raises(ValueError, match="no such file"):
+        Embedder(vectors="glove.6B.100d.txt").fit(texts)
+    with pytest.raises(ValueError, match="None of the vocabulary"):
+        Embedder(vectors={"other": [1.0]}, min_count=1).fit(texts)
+    with pytest.raises(ValueError, match=r"\(words, array\)"):
+        Embedder(vectors=(["good"],), min_count=1).fit(texts)
+    with pytest.raises(ValueError, match="different lengths"):
+        Embedder(vectors={"good": [1.0], "film": [1.0, 2.0]}, min_count=1).fit(texts)
+
+
+# ---------------------------------------------------------------- errors
+def test_bad_input_is_named():
+    with pytest.raises(TypeError, match="single string"):
+        Embedder().fit("a text")
+    with pytest.raises(TypeError, match=r"X\[1\] is float"):
+        Embedder().fit(["a text", np.nan])
+    with pytest.raises(ValueError, match="no texts"):
+        Embedder().fit([])
+    emb = Embedder(min_count=1, n_dims=2).fit(["a b"])
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        emb.most_similar("zzz")
+    with pytest.raises(ValueError, match="one row per vocabulary token"):
+        emb.most_similar("a", vectors=np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="TokenSequences"):
+        emb.inverse_transform([[1, 2]])
+
+
+# ---------------------------------------------------------------- TokenSequences
+def test_token_sequences_index_like_an_array():
+    X = TokenSequences([[1, 2], [3], [2, 2, 2]], np.ones((4, 2), np.float32))
+    assert len(X) == 3 and X.shape == (3,)
+    assert X[2].tolist() == [2, 2, 2]
+    sub = X[np.array([2, 0])]
+    assert isinstance(sub, TokenSequences) and sub.lengths.tolist() == [3, 2]
+    assert sub.vectors is X.vectors  # the table is shared, not copied
+    assert X[np.array([True, False, True])].lengths.tolist() == [2, 3]
+    assert X[1:].lengths.tolist() == [1, 3]
+    a, b = train_test_split(X, test_size=1, random_state=0)
+    assert isinstance(a, TokenSequences) and len(a) == 2 and len(b) == 1
+    with pytest.raises(ValueError, match="no tokens"):
+        TokenSequences([[1], []], np.ones((4, 2)))
+    with pytest.raises(ValueError, match="id 0 is padding"):
+        TokenSequences([[0, 1]], np.ones((4, 2)))
+    with pytest.raises(ValueError, match="2-D float array"):
+        TokenSequences([[1]], np.ones(4))
+
+
+# ---------------------------------------------------------------- sklearn API
+def test_clone_params_and_pickle():
+    texts, _ = _reviews(40)
+    emb = Embedder(n_dims=8, random_state=0)
+    assert clone(emb).get_params() == emb.get_params()
+    emb.fit(texts)
+    restored = pickle.loads(pickle.dumps(emb))
+    X1, X2 = emb.transform(texts), restored.transform(texts)
+    assert_array_equal(X1._ids, X2._ids)
+    assert_array_equal(X1.vectors, X2.vectors)
+
+
+def test_pipeline_learns_and_fine_tunes_the_table():
+    texts, y = _reviews(300)
+    emb = Embedder(n_dims=16, random_state=0)
+    clf = LSTMClassifier(hidden_layer_sizes=16, learning_rate_init=0.01, max_iter=15)
+    pipe = make_pipeline(emb, clf.set_params(random_state=0)).fit(texts, y)
+    test_texts, y_test = _reviews(200, seed=1)
+    assert pipe.score(test_texts, y_test) > 0.9
+    fitted_emb, fitted_clf = pipe[0], pipe[-1]
+    before = Embedder(n_dims=16, random_state=0).fit(texts).vectors_
+    assert_array_equal(fitted_emb.vectors_, before)  # the embedder is untouched
+    tuned = fitted_clf.embeddings_
+    changed = np.abs(tuned - before).max(axis=1) > 0
+    assert changed[fitted_emb.vocabulary_["good"]]
+    assert not changed[0]  # padding stays zero
+    frozen = make_pipeline(
+        Embedder(n_dims=16, trainable=False, random_state=0), clone(clf)
+    ).fit(texts, y)
+    assert_array_equal(frozen[-1].embeddings_, before)
+
+
+def test_token_input_padding_invariance_and_persistence():
+    texts, y = _reviews(120)
+    pipe = make_pipeline(
+        Embedder(n_dims=8, random_state=0),
+        LSTMClassifier(hidden_layer_sizes=8, max_iter=2, random_state=0),
+    ).fit(texts, y)
+    proba = pipe.predict_proba(texts)
+    alone = np.vstack([pipe.predict_proba([t]) for t in texts[:5]])
+    assert_allclose(alone, proba[:5], rtol=1e-5, atol=1e-6)
+    restored = pickle.loads(pickle.dumps(pipe))
+    assert_array_equal(restored.predict_proba(texts), proba)
+
+
+def test_token_input_kind_is_checked():
+    texts, y = _reviews(60)
+    emb = Embedder(n_dims=4, random_state=0).fit(texts)
+    clf = LSTMClassifier(hidden_layer_sizes=4, max_iter=1, random_state=0)
+    clf.fit(emb.transform(texts), y)
+    with pytest.raises(ValueError, match="token sequences"):
+        clf.predict(np.zeros((2, 3, 4)))
+    other = Embedder(n_dims=4, min_count=1, random_state=0).fit(texts + ["zebra"])
+    with pytest.raises(ValueError, match="vocabulary of"):
+        clf.predict(other.transform(texts))
+    dense = LSTMClassifier(hidden_layer_sizes=4, max_iter=1, random_state=0)
+    dense.fit(emb.transform(texts).to_list(), y)
+    with pytest.raises(ValueError, match="not token sequences"):
+        dense.predict(emb.transform(texts))
+
+
+def test_warm_start_keeps_the_tuned_table():
+    texts, y = _reviews(80)
+    X = Embedder(n_dims=4, random_state=0).fit_transform(texts)
+    clf = LSTMClassifier(hidden_layer_sizes=4, max_iter=2, random_state=0)
+    clf.set_params(warm_start=True).fit(X, y)
+    first = clf.embeddings_.copy()
+    clf.fit(X, y)
+    assert clf._optimizers[1] is not None
+    assert not np.array_equal(first, clf.embeddings_)
+    full = LSTMClassifier(hidden_layer_sizes=4, max_iter=4, random_state=0).fit(X, y)
+    assert_allclose(clf.embeddings_, full.embeddings_, rtol=1e-5, atol=1e-7)
+
+
+def test_grid_search_and_cross_validation_over_texts():
+    texts, y = _reviews(120)
+    pipe = make_pipeline(
+        Embedder(random_state=0),
+        LSTMClassifier(hidden_layer_sizes=4, max_iter=2, random_state=0),
+    )
+    grid = GridSearchCV(
+        pipe, {"embedder__n_dims": [4, 8], "embedder__trainable": [True, False]}, cv=2
+    ).fit(texts, y)
+    assert set(grid.cv_results_["params"][0]) == {
+        "embedder__n_dims",
+        "embedder__trainable",
+    }
+    X = Embedder(n_dims=4, random_state=0).fit_transform(texts)
+    scores = cross_val_score(
+        LSTMClassifier(hidden_layer_sizes=4, max_iter=1, random_state=0), X, y, cv=3
+    )
+    assert scores.shape == (3,)
+
+
+def test_dense_output_feeds_other_estimators():
+    texts, y = _reviews(60)
+    X = Embedder(n_dims=4, output="array", random_state=0).fit_transform(texts)
+    clf = LSTMClassifier(hidden_layer_sizes=4, max_iter=1, random_state=0)
+    assert clf.fit(X, y).predict(X).shape == (60,)

@@ -1,0 +1,481 @@
+"""Normaliser: statistics, round trips, leakage, input forms and sklearn tools."""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+from sklstm import LSTMRegressor, Normaliser, sliding_windows
+
+METHODS = ["standard", "minmax", "robust"]
+SCALERS = {
+    "standard": StandardScaler,
+    "minmax": MinMaxScaler,
+    "robust": RobustScaler,
+}
+
+
+def _prices(n=400, seed=0):
+    """A geometric random walk around 100 dollars."""
+    rng = np.random.RandomState(seed)
+    return 100.0 * np.exp(np.cumsum(rng.normal(0.0005, 0.01, size=n)))
+
+
+def _forms(seed=0):
+    """The same kind of data as 2-D, 3-D, ragged 2-D and ragged 1-D input."""
+    rng = np.random.RandomState(seed)
+    return {
+        "2d": rng.normal(5, 3, size=(6, 8)),
+        "3d": rng.normal(5, 3, size=(6, 8, 3)),
+        "ragged": [rng.normal(5, 3, size=(T, 3)) for T in (4, 9, 1, 6)],
+        "ragged1d": [rng.normal(5, 3, size=T) for T in (4, 9, 2, 6)],
+    }
+
+
+def _assert_same_form(out, X):
+    if isinstance(X, list):
+        assert isinstance(out, list) and len(out) == len(X)
+        for o, x in zip(out, X, strict=True):
+            assert o.shape == x.shape
+    else:
+        assert isinstance(out, np.ndarray) and out.shape == X.shape
+
+
+def _allclose(out, expected, **kw):
+    if isinstance(expected, list):
+        for o, e in zip(out, expected, strict=True):
+            assert_allclose(o, e, **kw)
+    else:
+        assert_allclose(out, expected, **kw)
+
+
+# Round trips and statistics -------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["2d", "3d", "ragged", "ragged1d"])
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("per_sequence", [False, True])
+def test_round_trip(form, method, per_sequence):
+    X = _forms()[form]
+    norm = Normaliser(method, per_sequence=per_sequence).fit(X)
+    Xt = norm.transform(X)
+    _assert_same_form(Xt, X)
+    reference = X if per_sequence else None
+    _allclose(norm.inverse_transform(Xt, reference=reference), X, rtol=1e-12)
+    _allclose(norm.fit_transform(X), Xt)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_global_statistics_pool_all_timesteps(method):
+    # per feature over every timestep of every sequence, as the scikit-learn
+    # scaler on the stacked timesteps
+    forms = _forms()
+    scaler = SCALERS[method]
+    X3 = forms["3d"]
+    expected = scaler().fit_transform(X3.reshape(-1, 3)).reshape(X3.shape)
+    assert_allclose(Normaliser(method).fit_transform(X3), expected)
+
+    ragged = forms["ragged"]
+    stacked = scaler().fit_transform(np.concatenate(ragged))
+    out = Normaliser(method).fit_transform(ragged)
+    assert_allclose(np.concatenate(out), stacked)
+
+    # 2-D univariate sequences: one statistic for all timesteps
+    X2 = forms["2d"]
+    norm = Normaliser(method).fit(X2)
+    assert norm.center_.shape == norm.scale_.shape == (1,)
+    assert norm.n_features_in_ == X2.shape[1]
+    expected = scaler().fit_transform(X2.reshape(-1, 1)).reshape(X2.shape)
+    assert_allclose(norm.transform(X2), expected)
+    assert_allclose(
+        norm.transform(X2), Normaliser(method).fit_transform(X2[..., None])[..., 0]
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_columns_reads_a_table_like_sklearn(method):
+    X = _forms()["2d"]
+    norm = Normaliser(method, two_d="columns").fit(X)
+    assert norm.center_.shape == (X.shape[1],)
+    assert_allclose(norm.transform(X), SCALERS[method]().fit_transform(X))
+    assert_allclose(norm.inverse_transform(norm.transform(X)), X)
+    # a 3-D input with one feature per column is read the same way
+    X3 = X.reshape(3, 2, X.shape[1])
+    assert_allclose(norm.transform(X3).reshape(X.shape), norm.transform(X))
+
+
+def test_minmax_feature_range_and_robust_quantile_range():
+    X = _forms()["3d"]
+    out = Normaliser("minmax", feature_range=(-1, 2)).fit_transform(X)
+    assert_allclose(out.min(axis=(0, 1)), -1)
+    assert_allclose(out.max(axis=(0, 1)), 2)
+    norm = Normaliser("robust", quantile_range=(10.0, 90.0)).fit(X)
+    expected = RobustScaler(quantile_range=(10.0, 90.0)).fit(X.reshape(-1, 3))
+    assert_allclose(norm.center_, expected.center_)
+    assert_allclose(norm.scale_, expected.scale_)
+
+
+def test_overlapping_windows_keep_one_scale():
+    # 2-D windows of one series: a price gets the same value in every window
+    X, y = sliding_windows(_prices(), 20)
+    Xt = Normaliser().fit_transform(X)
+    assert_allclose(Xt[:-1, 1:], Xt[1:, :-1])
+    # with the table reading every column has its own scale, so they differ
+    Xc = Normaliser(two_d="columns").fit_transform(X)
+    assert not np.allclose(Xc[:-1, 1:], Xc[1:, :-1])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_per_sequence_statistics(method):
+    X = _forms()["3d"]
+    Xt = Normaliser(method, per_sequence=True).fit_transform(X)
+    if method == "standard":
+        assert_allclose(Xt.mean(axis=1), 0, atol=1e-12)
+        assert_allclose(Xt.std(axis=1), 1)
+    elif method == "minmax":
+        assert_allclose(Xt.min(axis=1), 0, atol=1e-12)
+        assert_allclose(Xt.max(axis=1), 1)
+    else:
+        assert_allclose(np.median(Xt, axis=1), 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("form", ["2d", "3d", "ragged", "ragged1d"])
+@pytest.mark.parametrize("method", METHODS)
+def test_per_sequence_never_mixes_samples(form, method):
+    X = _forms()[form]
+    norm = Normaliser(method, per_sequence=True).fit(X)
+    Xt = norm.transform(X)
+    changed = [x.copy() for x in X] if isinstance(X, list) else X.copy()
+    changed[0] = changed[0] * 50 + 1000
+    Xt_changed = norm.transform(changed)
+    for i in range(1, len(X)):
+        assert_array_equal(Xt_changed[i], Xt[i])
+    # a sequence alone is scaled exactly as in the batch
+    alone = norm.transform(X[2:3])
+    assert_allclose(alone[0], Xt[2])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_global_statistics_come_from_fit_only(method):
+    rng = np.random.RandomState(1)
+    X_train, X_test = rng.normal(size=(20, 7, 2)), rng.normal(9, 5, size=(5, 7, 2))
+    norm = Normaliser(method).fit(X_train)
+    center, scale = norm.center_.copy(), norm.scale_.copy()
+    out = norm.transform(X_test)
+    assert_array_equal(norm.center_, center)
+    assert_array_equal(norm.scale_, scale)
+    assert_allclose(out, (X_test - center) / scale)
+    # each test sample is scaled the same alone or with the others
+    assert_allclose(norm.transform(X_test[:1]), out[:1])
+
+
+def test_unseen_lengths():
+    rng = np.random.RandomState(0)
+    norm = Normaliser().fit(rng.normal(size=(10, 5, 2)))
+    long = rng.normal(size=(3, 40, 2))
+    assert_allclose(norm.transform(long), (long - norm.center_) / norm.scale_)
+    ragged = [rng.normal(size=(T, 2)) for T in (1, 13, 70)]
+    _assert_same_form(norm.transform(ragged), ragged)
+
+    # fitted on 2-D sequences: other lengths in 3-D or list form
+    norm2 = Normaliser().fit(rng.normal(size=(10, 5)))
+    out = norm2.transform(rng.normal(size=(2, 30, 1)))
+    assert out.shape == (2, 30, 1)
+    out = norm2.transform([rng.normal(size=7), rng.normal(size=12)])
+    assert [o.shape for o in out] == [(7,), (12,)]
+    with pytest.raises(ValueError, match="3-D array"):
+        norm2.transform(rng.normal(size=(2, 30)))
+
+    # fitted on a list, 2-D input may have any length
+    norm3 = Normaliser().fit([rng.normal(size=50)])
+    assert norm3.transform(rng.normal(size=(4, 9))).shape == (4, 9)
+
+    per_seq = Normaliser(per_sequence=True).fit(rng.normal(size=(10, 5, 2)))
+    assert_allclose(
+        per_seq.inverse_transform(per_seq.transform(ragged), reference=ragged)[2],
+        ragged[2],
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("per_sequence", [False, True])
+def test_constant_features(method, per_sequence):
+    X = np.random.RandomState(0).normal(size=(4, 6, 2))
+    X[:, :, 1] = 0.1  # constant everywhere: rounding noise must not be blown up
+    X[1, :, 0] = 7.3  # one constant sequence
+    norm = Normaliser(method, per_sequence=per_sequence).fit(X)
+    Xt = norm.transform(X)
+    assert np.all(np.isfinite(Xt))
+    # 0 for every method: the center, or feature_range[0] for 'minmax'
+    assert_allclose(Xt[:, :, 1], 0.0, atol=1e-12)
+    if per_sequence:
+        assert_allclose(Xt[1, :, 0], 0.0, atol=1e-12)
+    else:
+        assert_array_equal(norm.scale_[1], 1.0)
+    reference = X if per_sequence else None
+    assert_allclose(norm.inverse_transform(Xt, reference=reference), X)
+    # one timestep per sequence: nothing to scale by, no NaN
+    out = Normaliser(method, per_sequence=True).fit_transform(X[:, :1])
+    assert np.all(np.isfinite(out))
+
+
+def test_minmax_constant_maps_to_range_start():
+    X = np.full((3, 4, 1), 5.0)
+    out = Normaliser("minmax", feature_range=(-1, 1)).fit_transform(X)
+    assert_allclose(out, -1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtype_preserved(dtype):
+    forms = _forms()
+    for form in ("2d", "3d"):
+        X = forms[form].astype(dtype)
+        Xt = Normaliser().fit_transform(X)
+        assert Xt.dtype == dtype
+        assert Normaliser().fit(X).inverse_transform(Xt).dtype == dtype
+    ragged = [x.astype(dtype) for x in forms["ragged"]]
+    assert all(o.dtype == dtype for o in Normaliser().fit_transform(ragged))
+
+
+def test_integers_become_float64():
+    X = np.arange(24).reshape(2, 4, 3)
+    assert Normaliser().fit_transform(X).dtype == np.float64
+    assert Normaliser().fit_transform([[1, 2, 3], [4, 5, 6]]).dtype == np.float64
+
+
+# Errors ---------------------------------------------------------------------
+
+
+def test_bad_input_errors():
+    X = _forms()["3d"]
+    bad = X.copy()
+    bad[0, 1, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        Normaliser().fit(bad)
+    with pytest.raises(ValueError, match="NaN"):
+        Normaliser().fit(X).transform(bad)
+    bad[0, 1, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        Normaliser(per_sequence=True).fit(X).transform(bad)
+    with pytest.raises(ValueError, match="features per timestep"):
+        Normaliser().fit(X).transform(X[:, :, :2])
+    with pytest.raises(ValueError, match="features per timestep"):
+        Normaliser().fit(X).inverse_transform(X[:, :, :2])
+    with pytest.raises(ValueError, match="Reshape your data"):
+        Normaliser().fit(X[:, :, 0]).transform(X[0, :, 0])
+
+
+def test_token_sequences_are_refused():
+    from sklstm import Embedder
+
+    tokens = Embedder().fit_transform(["a b c", "b c d e"])
+    with pytest.raises(TypeError, match="numeric sequences"):
+        Normaliser().fit(tokens)
+
+
+def test_parameter_errors():
+    X = _forms()["2d"]
+    with pytest.raises(ValueError, match="method"):
+        Normaliser("zscore").fit(X)
+    with pytest.raises(ValueError, match="feature_range"):
+        Normaliser("minmax", feature_range=(1, 0)).fit(X)
+    with pytest.raises(ValueError, match="feature_range"):
+        Normaliser("minmax", feature_range=(0, 1, 2)).fit(X)
+    with pytest.raises(ValueError, match="quantile_range"):
+        Normaliser("robust", quantile_range=(75.0, 25.0)).fit(X)
+    with pytest.raises(ValueError, match="quantile_range"):
+        Normaliser("robust", quantile_range=(-5.0, 25.0)).fit(X)
+    with pytest.raises(ValueError, match="two_d='sequences'"):
+        Normaliser(per_sequence=True, two_d="columns").fit(X)
+    # per-sequence with the table reading is fine for 3-D input
+    Normaliser(per_sequence=True, two_d="columns").fit(X[:, :, None])
+
+
+def test_reference_errors():
+    X = _forms()["2d"]
+    per_seq = Normaliser(per_sequence=True).fit(X)
+    Xt = per_seq.transform(X)
+    with pytest.raises(ValueError, match="pass the original-scale sequences"):
+        per_seq.inverse_transform(Xt)
+    with pytest.raises(ValueError, match="correspond one to one"):
+        per_seq.inverse_transform(Xt, reference=X[:3])
+    with pytest.raises(ValueError, match="correspond one to one"):
+        per_seq.transform(Xt[:, :2], reference=X[:3])
+    glob = Normaliser().fit(X)
+    with pytest.raises(ValueError, match="only used with per_sequence=True"):
+        glob.inverse_transform(Xt, reference=X)
+    with pytest.raises(ValueError, match="only used with per_sequence=True"):
+        glob.transform(X, reference=X)
+    # one feature of multivariate references must be picked explicitly
+    X3 = _forms()["3d"]
+    per_seq3 = Normaliser(per_sequence=True).fit(X3)
+    with pytest.raises(ValueError, match=r"reference=X\[:, :, \[k\]\]"):
+        per_seq3.inverse_transform(np.zeros(len(X3)), reference=X3)
+    out = per_seq3.inverse_transform(np.zeros(len(X3)), reference=X3[:, :, [2]])
+    assert_allclose(out, X3[:, :, 2].mean(axis=1))
+
+
+# Forecasting: targets in dollars --------------------------------------------
+
+
+def test_global_inverse_transform_accepts_forecast_shapes():
+    X, y = sliding_windows(_prices(), 10, horizon=3)
+    norm = Normaliser().fit(X)
+    # multi-step forecasts (n, horizon) and one-step forecasts (n,)
+    assert_allclose(norm.inverse_transform((y - norm.center_) / norm.scale_), y)
+    y1 = y[:, 0]
+    assert_allclose(norm.inverse_transform((y1 - norm.center_) / norm.scale_), y1)
+
+
+def test_transformed_target_regressor_in_dollars():
+    X, y = sliding_windows(_prices(), 10)
+    n_train = 300
+    model = TransformedTargetRegressor(
+        regressor=make_pipeline(Normaliser(), Ridge(alpha=1e-3)),
+        transformer=Normaliser(),
+    ).fit(X[:n_train], y[:n_train])
+    transformer = model.transformer_
+    assert_allclose(transformer.center_, [y[:n_train].mean()])
+    y2 = y[:, None]
+    assert_allclose(transformer.inverse_transform(transformer.transform(y2)), y2)
+    y_pred = model.predict(X[n_train:])
+    # dollars: close to a persistence forecast, far from unit scale
+    assert y_pred.mean() > 50
+    assert np.mean(np.abs(y_pred - y[n_train:])) < 3 * np.mean(
+        np.abs(X[n_train:, -1] - y[n_train:])
+    )
+    # multi-step targets are pooled into one statistic for all steps
+    X3, y3 = sliding_windows(_prices(), 10, horizon=3)
+    model = TransformedTargetRegressor(regressor=Ridge(), transformer=Normaliser())
+    model.fit(X3, y3)
+    assert model.transformer_.center_.shape == (1,)
+    assert model.predict(X3).shape == y3.shape
+
+
+def test_per_window_forecast_back_to_dollars():
+    prices = _prices(600)
+    X, y = sliding_windows(prices, 20, horizon=2)
+    X_train, X_test, y_train, y_test = X[:450], X[450:], y[:450], y[450:]
+    norm = Normaliser(per_sequence=True).fit(X_train)
+    Xt = norm.transform(X_train)
+    # each target is scaled by the statistics of its own input window
+    yt = norm.transform(y_train, reference=X_train)
+    mean, std = X_train.mean(axis=1), X_train.std(axis=1)
+    assert_allclose(yt, (y_train - mean[:, None]) / std[:, None])
+    assert_allclose(norm.inverse_transform(yt, reference=X_train), y_train)
+
+    reg = Ridge(alpha=1e-2).fit(Xt, yt)
+    y_pred = norm.inverse_transform(
+        reg.predict(norm.transform(X_test)), reference=X_test
+    )
+    assert y_pred.shape == y_test.shape
+    persistence = np.abs(X_test[:, -1:] - y_test).mean()
+    assert np.abs(y_pred - y_test).mean() < 1.5 * persistence
+
+    # one-step targets as a 1-D array
+    y1 = y_train[:, 0]
+    yt1 = norm.transform(y1, reference=X_train)
+    assert yt1.shape == y1.shape
+    assert_allclose(norm.inverse_transform(yt1, reference=X_train), y1)
+
+
+def test_multivariate_target_uses_its_feature_statistics():
+    rng = np.random.RandomState(0)
+    series = np.column_stack([_prices(), rng.normal(1e6, 1e5, size=400)])
+    X, y = sliding_windows(series, 15, target=0)
+    norm = Normaliser(per_sequence=True).fit(X)
+    yt = norm.transform(y, reference=X[:, :, [0]])
+    assert_allclose(yt, (y - X[:, :, 0].mean(1)) / X[:, :, 0].std(1))
+    assert_allclose(norm.inverse_transform(yt, reference=X[:, :, [0]]), y)
+
+
+# scikit-learn tools ---------------------------------------------------------
+
+
+def test_clone_get_set_params_and_pickle():
+    norm = Normaliser("robust", per_sequence=True, quantile_range=(10.0, 90.0))
+    params = norm.get_params()
+    assert params == {
+        "method": "robust",
+        "per_sequence": True,
+        "two_d": "sequences",
+        "feature_range": (0, 1),
+        "quantile_range": (10.0, 90.0),
+    }
+    cloned = clone(norm)
+    assert cloned.get_params() == params and cloned is not norm
+    cloned.set_params(method="minmax", per_sequence=False, feature_range=(-1, 1))
+    assert cloned.method == "minmax" and norm.method == "robust"
+
+    X = _forms()["ragged"]
+    for est in (norm, cloned):
+        est.fit(X)
+        restored = pickle.loads(pickle.dumps(est))
+        _allclose(restored.transform(X), est.transform(X))
+    assert "center_" not in vars(clone(cloned))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_pipeline_with_lstm_regressor():
+    rng = np.random.RandomState(0)
+    X = rng.normal(50, 10, size=(24, 6, 2))
+    y = X[:, -1, 0] / 10
+    pipe = make_pipeline(
+        Normaliser(), LSTMRegressor(hidden_layer_sizes=8, max_iter=3, random_state=0)
+    )
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == (24,)
+    ragged = [rng.normal(50, 10, size=(T, 2)) for T in (3, 11)]
+    assert pipe.predict(ragged).shape == (2,)
+    pipe.set_params(normaliser__per_sequence=True).fit(X, y)
+    assert np.all(np.isfinite(pipe.predict(X)))
+
+
+def test_grid_search_over_normaliser_parameters():
+    X, y = sliding_windows(_prices(300), 10)
+    pipe = Pipeline([("normaliser", Normaliser()), ("ridge", Ridge())])
+    search = GridSearchCV(
+        pipe,
+        {"normaliser__method": METHODS, "normaliser__two_d": ["sequences", "columns"]},
+        cv=TimeSeriesSplit(n_splits=3, gap=10),
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 6
+    assert search.best_params_["normaliser__method"] in METHODS
+
+
+def test_output_is_never_wrapped_in_a_dataframe():
+    pd = pytest.importorskip("pandas")
+    assert not hasattr(Normaliser(), "set_output")
+    X = _forms()["3d"]
+    with config_context(transform_output="pandas"):
+        assert isinstance(Normaliser().fit_transform(X), np.ndarray)
+    # DataFrames are read as 2-D input, with their names kept
+    df = pd.DataFrame(_forms()["2d"], columns=[f"t{i}" for i in range(8)])
+    norm = Normaliser(two_d="columns").fit(df)
+    assert list(norm.get_feature_names_out()) == list(df.columns)
+    assert_allclose(norm.transform(df), StandardScaler().fit_transform(df))
+
+
+def test_real_prices_global_drifts_per_window_does_not(data_dir):
+    path = data_dir / "sp500_daily" / "sp500.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    close = np.genfromtxt(path, delimiter=",", skip_header=1, usecols=4)
+    X, y = sliding_windows(close, 50, step=5)
+    n_train = int(0.5 * len(X))
+    glob = Normaliser().fit(X[:n_train])
+    # the index rose far above its 2000-2009 range: global values run away
+    assert glob.transform(X[n_train:]).max() > 4
+    per_win = Normaliser(per_sequence=True).fit(X[:n_train])
+    Xt = per_win.transform(X[n_train:])
+    assert np.abs(Xt).max() < 8
+    yt = per_win.transform(y[n_train:], reference=X[n_train:])
+    assert_allclose(per_win.inverse_transform(yt, reference=X[n_train:]), y[n_train:])

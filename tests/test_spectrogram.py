@@ -1,0 +1,502 @@
+"""SpectrogramTransformer: agreement with scipy.signal, features, input, API."""
+
+import pickle
+import time
+
+import numpy as np
+import pytest
+import scipy.signal
+from scipy.fft import dct
+from scipy.io import wavfile
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.validation import check_is_fitted
+
+import sklstm.preprocessing._spectrogram as spectrogram_module
+from sklstm import SpectrogramTransformer
+from sklstm.preprocessing._spectrogram import hz_to_mel, mel_filterbank, mel_to_hz
+
+SR = 8000  # 25 ms frames = 200 samples, 10 ms hop = 80 samples, n_fft = 256
+
+
+def _noise(n_samples, seed=0, n_clips=None):
+    shape = n_samples if n_clips is None else (n_clips, n_samples)
+    return np.random.RandomState(seed).normal(scale=0.1, size=shape)
+
+
+def _tones(n_per_class, freqs=(500.0, 1500.0), duration=0.25, seed=0):
+    """Noisy sine tones of two frequencies, random phase and level."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(int(duration * SR)) / SR
+    X, y = [], []
+    for label, f in enumerate(freqs):
+        for _ in range(n_per_class):
+            level = rng.uniform(0.05, 1.0)
+            wave = level * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+            X.append(wave + rng.normal(scale=0.05, size=t.size))
+            y.append(label)
+    return np.array(X), np.array(y)
+
+
+def mean_over_frames(X):
+    """(n_clips, n_frames, n_bins) or ragged list → (n_clips, n_bins)."""
+    return np.stack([x.mean(axis=0) for x in X])
+
+
+# --- agreement with scipy.signal --------------------------------------------
+
+
+@pytest.mark.parametrize("window", ["hann", "hamming", ("kaiser", 8.0)])
+@pytest.mark.parametrize("n_fft", [None, 512])
+def test_power_matches_scipy_spectrogram(window, n_fft):
+    X = _noise(4000, n_clips=3)
+    spec = SpectrogramTransformer(
+        sampling_rate=SR, output="power", window=window, n_fft=n_fft
+    ).fit(X)
+    power = spec.transform(X)
+
+    win = scipy.signal.get_window(window, 200)
+    freqs, times, magnitude = scipy.signal.spectrogram(
+        X,
+        fs=SR,
+        window=win,
+        nperseg=200,
+        noverlap=200 - 80,
+        nfft=spec.n_fft_,
+        detrend=False,
+        scaling="spectrum",
+        mode="magnitude",
+    )
+    # scaling='spectrum' divides the magnitude by sum(window): undo it
+    expected = (magnitude * win.sum()) ** 2
+    assert power.shape == (3, 1 + (4000 - 200) // 80, spec.n_fft_ // 2 + 1)
+    assert power.dtype == np.float32
+    np.testing.assert_allclose(
+        power, expected.transpose(0, 2, 1), rtol=1e-5, atol=1e-6 * expected.max()
+    )
+    np.testing.assert_allclose(spec.frequencies_, freqs)
+    np.testing.assert_allclose(spec.frame_times(4000), times)
+
+
+def test_power_is_unscaled_rfft_of_windowed_frames():
+    """The documented definition, computed independently of scipy.signal."""
+    x = _noise(1234, seed=1)
+    power = SpectrogramTransformer(sampling_rate=SR, output="power").transform([x])[0]
+    frames = np.lib.stride_tricks.sliding_window_view(x, 200)[::80]
+    expected = np.abs(np.fft.rfft(frames * np.hanning(201)[:200], n=256)) ** 2
+    np.testing.assert_allclose(power, expected, rtol=1e-5, atol=1e-7 * expected.max())
+
+
+def test_frame_count_and_times():
+    spec = SpectrogramTransformer(sampling_rate=16000, frame_ms=25, hop_ms=10)
+    spec.fit([np.zeros(16000)])
+    assert (spec.frame_length_, spec.hop_length_, spec.n_fft_) == (400, 160, 512)
+    for n in (400, 401, 559, 560, 16000):
+        n_frames = 1 + (n - 400) // 160
+        assert spec.transform([_noise(n)])[0].shape == (n_frames, 40)
+        times = spec.frame_times(n)
+        assert times.shape == (n_frames,)
+        assert times[0] == pytest.approx(200 / 16000)
+
+
+# --- log, mel, MFCC ---------------------------------------------------------
+
+
+def test_log_and_mfcc_follow_from_power_and_mel():
+    X = _noise(2000, n_clips=2)
+    params = dict(sampling_rate=SR, n_mels=26, n_mfcc=12)
+    power = SpectrogramTransformer(output="power", **params).transform(X)
+    log = SpectrogramTransformer(output="log", **params).transform(X)
+    mel_spec = SpectrogramTransformer(output="mel", **params).fit(X)
+    mel = mel_spec.transform(X)
+    mfcc = SpectrogramTransformer(output="mfcc", **params).transform(X)
+
+    np.testing.assert_allclose(log, np.log(power.astype(np.float64) + 1e-10), atol=1e-5)
+    weights = mel_spec.mel_filters_
+    expected_mel = np.log(power.astype(np.float64) @ weights.T + 1e-10)
+    np.testing.assert_allclose(mel, expected_mel, rtol=1e-4, atol=1e-4)
+    expected_mfcc = dct(mel.astype(np.float64), norm="ortho", axis=-1)[..., :12]
+    np.testing.assert_allclose(mfcc, expected_mfcc, rtol=1e-4, atol=1e-4)
+    n_frames = 1 + (2000 - 200) // 80
+    assert power.shape == log.shape == (2, n_frames, 129)
+    assert mel.shape == (2, n_frames, 26)
+    assert mfcc.shape == (2, n_frames, 12)
+    assert all(a.dtype == np.float32 for a in (power, log, mel, mfcc))
+
+
+@pytest.mark.parametrize(
+    "output, n_bins, has_freqs",
+    [("power", 129, True), ("log", 129, True), ("mel", 40, True), ("mfcc", 13, False)],
+)
+def test_fitted_attributes(output, n_bins, has_freqs):
+    spec = SpectrogramTransformer(sampling_rate=SR, output=output).fit([_noise(800)])
+    assert spec.n_bins_ == n_bins
+    assert spec.transform([_noise(800)])[0].shape[1] == n_bins
+    assert (spec.frequencies_ is not None) == has_freqs
+    assert (spec.mel_filters_ is not None) == (output in ("mel", "mfcc"))
+
+
+def test_mel_band_of_a_tone():
+    spec = SpectrogramTransformer(sampling_rate=SR, output="mel", n_mels=30)
+    spec.fit([np.zeros(SR)])
+    t = np.arange(SR // 2) / SR
+    for band in (3, 12, 25):
+        tone = np.sin(2 * np.pi * spec.frequencies_[band] * t)
+        assert spec.transform([tone])[0].mean(axis=0).argmax() == band
+
+
+def test_mel_scale_round_trip():
+    f = np.array([0.0, 300.0, 1000.0, 4000.0])
+    np.testing.assert_allclose(mel_to_hz(hz_to_mel(f)), f, atol=1e-9)
+    assert hz_to_mel(1000.0) == pytest.approx(1000.0, rel=1e-3)  # by design
+
+
+@pytest.mark.parametrize(
+    "n_mels, n_fft, sr, fmin, fmax",
+    [
+        (40, 256, 8000, 0.0, None),
+        (26, 512, 16000, 0.0, None),
+        (80, 512, 16000, 20, 7600),
+    ],
+)
+def test_mel_filterbank_properties(n_mels, n_fft, sr, fmin, fmax):
+    weights, centres = mel_filterbank(n_mels, n_fft, sr, fmin, fmax)
+    assert weights.shape == (n_mels, n_fft // 2 + 1)
+    assert np.all(weights >= 0) and weights.max() <= 1
+    assert np.all(weights.sum(axis=1) > 0)  # every filter sees some bin
+    assert np.all(np.diff(centres) > 0)
+    np.testing.assert_allclose(
+        np.diff(hz_to_mel(centres)), np.diff(hz_to_mel(centres))[0]
+    )
+    # the triangles overlap so that they add up to 1 between the outer peaks
+    freqs = np.fft.rfftfreq(n_fft, 1 / sr)
+    inside = (freqs >= centres[0]) & (freqs <= centres[-1])
+    np.testing.assert_allclose(weights[:, inside].sum(axis=0), 1.0)
+    # and nothing outside [fmin, fmax]
+    top = sr / 2 if fmax is None else fmax
+    assert np.all(weights[:, (freqs <= fmin) | (freqs >= top)] == 0)
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((100, 256, 8000, 0.0, None), "covers no bin"),
+        ((200, 256, 8000, 0.0, None), "more than the 129 frequency bins"),
+        ((40, 256, 8000, 0.0, 5000.0), "fmax"),
+        ((40, 256, 8000, 3000.0, 2000.0), "fmin < fmax"),
+    ],
+)
+def test_mel_filterbank_errors(args, match):
+    with pytest.raises(ValueError, match=match):
+        mel_filterbank(*args)
+
+
+# --- normalisation ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("output", ["log", "mel", "mfcc"])
+def test_per_utterance_normalisation(output):
+    clips = [_noise(n, seed=n) for n in (1000, 2400, 4000)]
+    plain = SpectrogramTransformer(sampling_rate=SR, output=output).transform(clips)
+    full = SpectrogramTransformer(sampling_rate=SR, output=output, normalise=True)
+    centred = SpectrogramTransformer(sampling_rate=SR, output=output, normalise="mean")
+    for z, zf, zc in zip(
+        plain, full.transform(clips), centred.transform(clips), strict=True
+    ):
+        np.testing.assert_allclose(zf.mean(axis=0), 0, atol=1e-5)
+        np.testing.assert_allclose(zf.std(axis=0), 1, atol=1e-4)
+        np.testing.assert_allclose(zc.mean(axis=0), 0, atol=1e-4)
+        np.testing.assert_allclose(zc, z - z.mean(axis=0), atol=1e-4)
+
+
+@pytest.mark.parametrize("normalise", [True, "mean"])
+def test_normalisation_removes_the_recording_level(normalise):
+    x = _tones(1)[0][0]
+    spec = SpectrogramTransformer(sampling_rate=SR, normalise=normalise)
+    loud, quiet = spec.transform([x, 0.1 * x])
+    np.testing.assert_allclose(quiet, loud, atol=1e-3)
+
+
+def test_normalise_accepts_numpy_bools():
+    X = _noise(1000, n_clips=2)
+    for flag in (True, False):
+        np.testing.assert_array_equal(
+            SpectrogramTransformer(
+                sampling_rate=SR, normalise=np.bool_(flag)
+            ).transform(X),
+            SpectrogramTransformer(sampling_rate=SR, normalise=flag).transform(X),
+        )
+
+
+def test_normalising_silence_gives_zeros():
+    out = SpectrogramTransformer(sampling_rate=SR, normalise=True).transform(
+        np.zeros((2, 1000))
+    )
+    assert np.all(out == 0)
+
+
+# --- input ------------------------------------------------------------------
+
+
+def test_ragged_and_2d_input_agree():
+    X = _noise(1600, n_clips=3)
+    spec = SpectrogramTransformer(sampling_rate=SR, output="mfcc", normalise=True)
+    dense = spec.transform(X)
+    assert isinstance(dense, np.ndarray) and dense.shape == (3, 18, 13)
+    ragged = spec.transform(list(X))
+    assert isinstance(ragged, list) and len(ragged) == 3
+    obj = np.empty(3, dtype=object)
+    obj[:] = list(X)
+    for i in range(3):
+        np.testing.assert_array_equal(ragged[i], dense[i])
+        np.testing.assert_array_equal(spec.transform(obj)[i], dense[i])
+        np.testing.assert_array_equal(spec.transform(X[i : i + 1])[0], dense[i])
+
+
+def test_a_clip_alone_equals_the_clip_in_a_batch(monkeypatch):
+    clips = [_noise(n, seed=n) for n in (5000, 200, 1111, 3000, 279, 280)]
+    spec = SpectrogramTransformer(sampling_rate=SR, output="log", normalise=True)
+    batch = spec.transform(clips)
+    assert [b.shape[0] for b in batch] == [1 + (n - 200) // 80 for n in map(len, clips)]
+    for clip, out in zip(clips, batch, strict=True):
+        np.testing.assert_array_equal(spec.transform([clip])[0], out)
+    # tiny groups: many padded blocks instead of one
+    monkeypatch.setattr(spectrogram_module, "_CHUNK", 1)
+    for a, b in zip(spec.transform(clips), batch, strict=True):
+        np.testing.assert_array_equal(a, b)
+    X = _noise(900, n_clips=5)
+    np.testing.assert_array_equal(spec.transform(X), np.stack(spec.transform(list(X))))
+
+
+def test_pcm_integers_are_scaled_to_unit_range():
+    x = np.clip(_noise(3000) * 3, -1, 1)
+    pcm16 = np.round(x * 32767).astype(np.int16)
+    pcm8 = np.round(x * 127 + 128).astype(np.uint8)
+    spec = SpectrogramTransformer(sampling_rate=SR, output="log")
+    np.testing.assert_allclose(
+        spec.transform([pcm16])[0], spec.transform([pcm16 / 32768.0])[0], atol=1e-5
+    )
+    np.testing.assert_allclose(
+        spec.transform(pcm16[None])[0], spec.transform([pcm16 / 32768.0])[0], atol=1e-5
+    )
+    np.testing.assert_allclose(
+        spec.transform([pcm8])[0], spec.transform([(pcm8 - 128.0) / 128])[0], atol=1e-5
+    )
+
+
+def test_too_short_clip_is_a_clear_error():
+    spec = SpectrogramTransformer(sampling_rate=SR)
+    with pytest.raises(ValueError, match=r"Clip 1 has 150 samples \(18.8 ms.*200 samp"):
+        spec.fit_transform([_noise(1000), _noise(150), _noise(10)])
+    with pytest.raises(ValueError, match="read as 4 clips of 2 samples"):
+        spec.transform(np.zeros((4, 2)))  # e.g. a stereo file, transposed
+    with pytest.raises(ValueError, match="Clip 0 has 0 samples"):
+        spec.transform([np.array([])])
+    with pytest.raises(ValueError, match="shorter than one frame"):
+        spec.frame_times(100)
+
+
+def test_1d_input_is_ambiguous():
+    with pytest.raises(ValueError, match=r"wrap it in a list: transform\(\[x\]\)"):
+        SpectrogramTransformer().fit_transform(_noise(16000))
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.zeros((2, 3, 400)), "got a 3-D array"),
+        ([], "no waveforms"),
+        ([np.zeros(500), np.full(500, np.nan)], r"X\[1\].*NaN"),
+        ([np.zeros(500), np.r_[np.zeros(499), np.inf]], r"X\[1\].*infinity"),
+        (np.full((2, 500), np.nan), "NaN"),
+        ([np.zeros((500, 2))], "multichannel"),
+        ([np.zeros(500), np.zeros(500, dtype=complex)], "[Cc]omplex"),
+    ],
+)
+def test_bad_waveforms(X, match):
+    with pytest.raises(ValueError, match=match):
+        SpectrogramTransformer(sampling_rate=SR).transform(X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"output": "spectrum"}, "'output' parameter"),
+        ({"frame_ms": 0}, "'frame_ms' parameter"),
+        ({"hop_ms": -10}, "'hop_ms' parameter"),
+        ({"sampling_rate": 0}, "'sampling_rate' parameter"),
+        ({"normalise": "std"}, "'normalise' parameter"),
+        ({"n_mels": 0}, "'n_mels' parameter"),
+        ({"frame_ms": 0.01}, "less than one sample"),
+        ({"n_fft": 128}, "n_fft=128 is shorter than a frame of 200"),
+        ({"window": "no-such-window"}, "window='no-such-window'"),
+        ({"output": "mfcc", "n_mels": 10, "n_mfcc": 13}, "n_mfcc=13 is more than"),
+        ({"fmax": 6000}, "fmax=6000"),
+        ({"fmin": 2000, "fmax": 1000}, "fmin < fmax"),
+        ({"n_mels": 100}, "covers no bin"),
+    ],
+)
+def test_bad_params(params, match):
+    spec = SpectrogramTransformer(**{"sampling_rate": SR, **params})
+    for method in (spec.fit, spec.transform):
+        with pytest.raises(ValueError, match=match):
+            method([_noise(1000)])
+
+
+def test_fmin_fmax_only_matter_for_mel():
+    """Out-of-range mel settings do not stop a 'log' spectrogram."""
+    spec = SpectrogramTransformer(sampling_rate=SR, output="log", fmax=6000)
+    assert spec.fit_transform([_noise(1000)])[0].shape == (11, 129)
+
+
+# --- scikit-learn API -------------------------------------------------------
+
+
+def test_stateless_transform_without_fit():
+    spec = SpectrogramTransformer(sampling_rate=SR)
+    check_is_fitted(spec)  # requires_fit is False
+    X = _noise(1000, n_clips=2)
+    np.testing.assert_array_equal(spec.transform(X), clone(spec).fit(X).transform(X))
+
+
+def test_fit_transform_equals_fit_then_transform():
+    clips = [_noise(n, seed=n) for n in (700, 1500)]
+    spec = SpectrogramTransformer(sampling_rate=SR, output="mfcc")
+    for a, b in zip(
+        spec.fit_transform(clips), clone(spec).fit(clips).transform(clips), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    assert spec.n_bins_ == 13
+
+
+def test_clone_get_params_set_params():
+    spec = SpectrogramTransformer(sampling_rate=SR, output="mfcc", n_mfcc=20)
+    params = spec.get_params()
+    assert params["sampling_rate"] == SR and params["output"] == "mfcc"
+    assert set(params) == {
+        "sampling_rate", "frame_ms", "hop_ms", "window", "n_fft", "output",
+        "n_mels", "n_mfcc", "fmin", "fmax", "normalise",
+    }  # fmt: skip
+    spec.fit([_noise(1000)])
+    copy = clone(spec)
+    assert copy.get_params() == params and not hasattr(copy, "n_bins_")
+    assert copy.set_params(output="log", hop_ms=20.0) is copy
+    out = copy.fit_transform([_noise(1000)])[0]
+    assert out.shape == (1 + (1000 - 200) // 160, 129) and copy.n_bins_ == 129
+    assert spec.get_params() == params  # the original is untouched
+
+
+def test_pickle_round_trip():
+    X = [_noise(n, seed=n) for n in (900, 1700)]
+    spec = SpectrogramTransformer(sampling_rate=SR, output="mfcc", normalise=True)
+    spec.fit(X)
+    restored = pickle.loads(pickle.dumps(spec))
+    assert restored.get_params() == spec.get_params()
+    np.testing.assert_array_equal(restored.mel_filters_, spec.mel_filters_)
+    for a, b in zip(restored.transform(X), spec.transform(X), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_3d_output_ignores_pandas_output_config():
+    spec = SpectrogramTransformer(sampling_rate=SR)
+    assert not hasattr(spec, "set_output")  # auto_wrap_output_keys=None
+    with config_context(transform_output="pandas"):
+        out = spec.fit_transform(_noise(1000, n_clips=2))
+    assert isinstance(out, np.ndarray) and out.ndim == 3
+
+
+def _tone_pipeline(**spec_params):
+    return make_pipeline(
+        SpectrogramTransformer(sampling_rate=SR, **spec_params),
+        FunctionTransformer(mean_over_frames),
+        StandardScaler(),
+        LogisticRegression(),
+    )
+
+
+def test_pipeline_and_grid_search_on_tones():
+    X, y = _tones(30)
+    assert cross_val_score(_tone_pipeline(), X, y, cv=3).mean() > 0.95
+    ragged = [x[: 1200 + 20 * i] for i, x in enumerate(X)]
+    assert cross_val_score(_tone_pipeline(), ragged, y, cv=3).mean() > 0.95
+    search = GridSearchCV(
+        _tone_pipeline(),
+        {
+            "spectrogramtransformer__output": ["log", "mfcc"],
+            "spectrogramtransformer__n_mels": [20, 40],
+        },
+        cv=3,
+    ).fit(X, y)
+    assert search.best_score_ > 0.95
+    assert len(search.cv_results_["params"]) == 4
+    best = search.best_estimator_.named_steps["spectrogramtransformer"]
+    assert best.n_bins_ in (13, 129)
+
+
+EXPECTED_FAILURES = {
+    "check_n_features_in": "a clip's length is not a fixed feature count: "
+    "any length is accepted, so there is no n_features_in_",
+    "check_n_features_in_after_fitting": "clips of any length are accepted "
+    "after fit, by design",
+    "check_fit2d_1feature": "a 1-sample clip is shorter than a frame; the error "
+    "names the clip rather than a feature count",
+}
+
+
+# A tiny framing (2-sample frames at 1 kHz) so the checks' small arrays are clips.
+@parametrize_with_checks(
+    [SpectrogramTransformer(sampling_rate=1000, frame_ms=2, hop_ms=1, output="log")],
+    expected_failed_checks=lambda est: EXPECTED_FAILURES,
+)
+def test_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+# --- real data --------------------------------------------------------------
+
+
+def _fsdd(data_dir):
+    folder = data_dir / "fsdd" / "recordings"
+    if not folder.is_dir():
+        pytest.skip("fsdd not available")
+    return folder
+
+
+def test_fsdd_recordings(data_dir):
+    folder = _fsdd(data_dir)
+    names = [
+        f"{d}_{s}_{i}"
+        for d, s, i in [(0, "george", 0), (7, "jackson", 3), (9, "lucas", 49)]
+    ]
+    clips = []
+    for name in names:
+        rate, wave = wavfile.read(folder / f"{name}.wav")
+        assert rate == SR and wave.dtype == np.int16 and wave.ndim == 1
+        clips.append(wave)
+    spec = SpectrogramTransformer(sampling_rate=rate, output="mfcc", normalise=True)
+    features = spec.fit_transform(clips)
+    for wave, feats in zip(clips, features, strict=True):
+        assert feats.shape == (1 + (len(wave) - 200) // 80, 13)
+        assert feats.dtype == np.float32 and np.all(np.isfinite(feats))
+    as_float = spec.transform([w / 32768.0 for w in clips])
+    for a, b in zip(features, as_float, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+    # log-mel of speech: most energy below 4 kHz and above the floor
+    log_mel = SpectrogramTransformer(sampling_rate=rate).fit_transform(clips)
+    assert all(np.median(m) > np.log(1e-10) + 5 for m in log_mel)
+
+
+@pytest.mark.slow
+def test_fsdd_all_clips_are_fast(data_dir):
+    clips = [wavfile.read(p)[1] for p in sorted(_fsdd(data_dir).glob("*.wav"))]
+    spec = SpectrogramTransformer(sampling_rate=SR, normalise=True)
+    start = time.perf_counter()
+    features = spec.fit_transform(clips)
+    elapsed = time.perf_counter() - start
+    assert len(features) == len(clips) and features[0].shape[1] == 40
+    assert elapsed < 5, f"{len(clips)} clips took {elapsed:.1f} s"
