@@ -31,7 +31,8 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+# guide/ holds pages included by preprocessing.rst, not built on their own
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "guide"]
 # Single backquotes, as scikit-learn's inherited docstrings use them.
 default_role = "literal"
 
