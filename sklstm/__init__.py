@@ -5,6 +5,7 @@
 The same NumPy code runs on a GPU through CuPy (``device='cuda'``).
 """
 
+from sklstm._anomaly import LSTMAnomalyDetector
 from sklstm._classifier import LSTMClassifier
 from sklstm._regressor import LSTMRegressor
 from sklstm.preprocessing import (
@@ -19,6 +20,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Embedder",
+    "LSTMAnomalyDetector",
     "LSTMClassifier",
     "LSTMRegressor",
     "Normaliser",

@@ -197,6 +197,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _metric(self, y_true, y_pred, sample_weight=None):
         """The ``score`` metric on flat arrays (higher is better)."""
 
+    def _check_X(self, X, *, reset):
+        """Validate ``X`` into the network's input sequences."""
+        return check_sequences(self, X, reset=reset)
+
     def _element_weights(self, Yb):
         """Extra per-target weights (class weights); 1 by default."""
         return None
@@ -207,7 +211,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         first_call = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        seqs = check_sequences(self, X, reset=first_call)
+        seqs = self._check_X(X, reset=first_call)
         Y, sequence = self._encode_targets(y, seqs, first_call, classes)
         sw = check_sample_weight(sample_weight, seqs.n_samples)
         n = seqs.n_samples
@@ -555,7 +559,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _predict_scores(self, X):
         check_is_fitted(self)
-        seqs = check_sequences(self, X, reset=False)
+        seqs = self._check_X(X, reset=False)
         return seqs, self._raw_scores(seqs, xp=get_namespace(self.device))
 
     def _as_input_layout(self, seqs, P):

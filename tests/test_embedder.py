@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 
-from sklstm import Embedder, LSTMClassifier, TokenSequences
+from sklstm import Embedder, LSTMClassifier, LSTMRegressor, TokenSequences
 
 # short fits on purpose
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -269,3 +269,16 @@ def test_dense_output_feeds_other_estimators():
     X = Embedder(n_dims=4, output="array", random_state=0).fit_transform(texts)
     clf = LSTMClassifier(hidden_layer_sizes=4, max_iter=1, random_state=0)
     assert clf.fit(X, y).predict(X).shape == (60,)
+
+
+def test_regressor_and_partial_fit_read_token_sequences():
+    texts, y = _reviews(80)
+    X = Embedder(n_dims=4, random_state=0).fit_transform(texts)
+    reg = LSTMRegressor(hidden_layer_sizes=4, max_iter=2, random_state=0)
+    assert reg.fit(X, y.astype(float)).predict(X).shape == (80,)
+    assert reg.embeddings_.shape == X.vectors.shape
+    clf = LSTMClassifier(hidden_layer_sizes=4, random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1])
+    before = clf.embeddings_.copy()
+    clf.partial_fit(X, y)
+    assert not np.array_equal(before, clf.embeddings_)
