@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 
-from sklstm import Embedder, LSTMClassifier
-from sklstm.datasets import load_polarity
+from sklstm import Embedder, LSTMAnomalyDetector, LSTMClassifier
+from sklstm.datasets import load_polarity, load_ucr
 
 
 @pytest.mark.slow
@@ -41,3 +42,18 @@ def test_default_text_pipeline_on_mr(data_dir):
     model.fit(texts[:n], y[:n])
     assert model.score(texts[n:], y[n:]) >= 0.72
     assert not np.array_equal(model[-1].embeddings_, model[0].vectors_)  # tuned
+
+
+@pytest.mark.slow
+def test_default_anomaly_detector_on_ecg5000(data_dir):
+    """ECG5000, unsupervised: fit on the 292 normal beats of the training file
+    only, rank the 4,500 test beats.  Measured ROC AUC 0.981 with seed 0."""
+    folder = data_dir / "ecg5000"
+    if not folder.is_dir():
+        pytest.skip("ecg5000 not available")
+    train = load_ucr(folder / "ECG5000_TRAIN.tsv")
+    test = load_ucr(folder / "ECG5000_TEST_binary.tsv")
+    det = LSTMAnomalyDetector(random_state=0).fit(train.data[train.target == 1])
+    scores = det.score_samples(test.data)
+    assert roc_auc_score(test.target == 1, scores) >= 0.97
+    assert (det.predict(test.data[test.target == 1]) == 1).mean() >= 0.9
