@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace
-from sklstm._base import BaseLSTM
+from sklstm._base import BaseLSTM, value_targets
 from sklstm._sequences import SequenceData, check_sequences
 
 
@@ -257,8 +257,7 @@ best_validation_score_, history_ :
         return Y, True
 
     def _batch_targets(self, Yb, xp):
-        k = Yb.shape[-1]
-        return xp.asarray(np.moveaxis(Yb, -1, 0).reshape(k, -1).astype(np.float32))
+        return value_targets(Yb, xp)
 
     def _decode_scores(self, S):
         return S

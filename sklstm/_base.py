@@ -96,6 +96,13 @@ def pad_sequence_targets(y, lengths, input_name="y"):
     return out
 
 
+def value_targets(Yb, xp):
+    """Real-valued targets (..., k) of a batch as a float32 (k, N) array on
+    ``xp``, in the layout of the flattened scores (squared-error losses)."""
+    k = Yb.shape[-1]
+    return xp.asarray(np.moveaxis(Yb, -1, 0).reshape(k, -1).astype(np.float32))
+
+
 def flatten_valid(Y, lengths):
     """Concatenate the valid steps of padded per-timestep arrays (n, T, ...)."""
     return np.concatenate([Y[i, :L] for i, L in enumerate(lengths)])

@@ -381,8 +381,8 @@ class LSTMNetwork:
                 dY[H:, 0, :] = dfeat[H:]
         rev = cache.rev
         P = self.P
-        want_dX = need_dX
-        need_dX = need_dX or self.trainable_embeddings
+        return_dX = need_dX
+        need_dX = need_dX or self.trainable_embeddings  # the table needs dX too
         # under a per-sequence head only each sequence's last step gets a
         # gradient from above (in both directions' own time order)
         top_steps = None if self.return_sequences else set((cache.lengths - 1).tolist())
@@ -426,4 +426,4 @@ class LSTMNetwork:
             dY = dX
         if self.trainable_embeddings:
             self._table_gradient(dY, cache.ids)
-        return dY if want_dX else None
+        return dY if return_dX else None

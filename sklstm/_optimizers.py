@@ -78,10 +78,7 @@ class SGD(_Optimizer):
         self.velocity = None
 
     def update_params(self, params, grads, *, xp):
-        if self.momentum == 0:
-            params -= self.learning_rate * grads
-            return
-        if self.velocity is None:
+        if self.momentum and self.velocity is None:
             self.velocity = xp.zeros_like(params)
         self._step(params, grads, [self.velocity], xp)
 

@@ -7,7 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 
-from sklstm._base import BaseLSTM, pad_sequence_targets
+from sklstm._base import BaseLSTM, pad_sequence_targets, value_targets
 from sklstm._sequences import check_lengths_match, is_nested_sequence
 
 
@@ -263,8 +263,7 @@ per-timestep targets (see ``return_sequences``)
         return Y, sequence
 
     def _batch_targets(self, Yb, xp):
-        k = Yb.shape[-1]
-        return xp.asarray(np.moveaxis(Yb, -1, 0).reshape(k, -1).astype(np.float32))
+        return value_targets(Yb, xp)
 
     def _decode_scores(self, S):
         return S
