@@ -334,6 +334,10 @@ METHODS = {
         _per_window("last", 100.0, alpha=1e-2),
         "X/last-1 in percent; alpha=1e-2",
     ),
+    "lstm_last_vlast": (
+        _per_window("last", validation_split="last"),
+        "X/last-1; validation_split='last' (latest 10 % of training windows)",
+    ),
     "lstm_returns_h16": (
         _per_window("returns", 100.0, hidden_layer_sizes=16),
         "log returns in %; hidden_layer_sizes=16",

@@ -7,6 +7,7 @@ The same NumPy code runs on a GPU through CuPy (``device='cuda'``).
 
 from sklstm._anomaly import LSTMAnomalyDetector
 from sklstm._classifier import LSTMClassifier
+from sklstm._forecasting import WindowScaledRegressor
 from sklstm._regressor import LSTMRegressor
 from sklstm.preprocessing import (
     Embedder,
@@ -26,6 +27,7 @@ __all__ = [
     "Normaliser",
     "SpectrogramTransformer",
     "TokenSequences",
+    "WindowScaledRegressor",
     "__version__",
     "sliding_windows",
 ]

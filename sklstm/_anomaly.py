@@ -99,6 +99,13 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTM):
         on from 1000 sequences.
     validation_fraction : float, default=0.1
         Share of the training sequences held out for early stopping.
+    validation_split : {'random', 'last'}, default='random'
+        Which samples are held out for early stopping: a random
+        ``validation_fraction`` ('random', stratified for classification),
+        or the last ``validation_fraction`` of them in the order given
+        ('last'), so that windows of a time series in time order are
+        validated on the most recent period instead of on windows drawn
+        from between (and overlapping) the training windows.
     random_state : int, RandomState instance or None, default=None
         Seed of the weights, shuffling, dropout and validation split.
     warm_start : bool, default=False
@@ -175,6 +182,7 @@ best_validation_score_, history_ :
         n_iter_no_change=10,
         early_stopping="auto",
         validation_fraction=0.1,
+        validation_split="random",
         random_state=None,
         warm_start=False,
         verbose=0,
@@ -196,6 +204,7 @@ best_validation_score_, history_ :
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose

@@ -133,6 +133,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_split": [StrOptions({"random", "last"})],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -160,6 +161,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         n_iter_no_change,
         early_stopping,
         validation_fraction,
+        validation_split,
         random_state,
         warm_start,
         verbose,
@@ -180,6 +182,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
@@ -299,8 +302,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return bool(self.early_stopping)
 
     def _validation_split(self, n, Y, sequence):
-        """Hold-out indices, drawn with one seed per model so that warm
-        starts on the same data keep the same validation set."""
+        """Hold-out indices: the last samples, or drawn with one seed per
+        model so that warm starts on the same data keep the same set."""
+        if self.validation_split == "last":
+            n_val = math.ceil(self.validation_fraction * n)
+            train_idx, val_idx = np.arange(n - n_val), np.arange(n - n_val, n)
+            if len(train_idx) == 0 or len(val_idx) == 0:
+                raise ValueError(
+                    f"early_stopping needs a validation set: {n} samples with "
+                    f"validation_fraction={self.validation_fraction} leave none."
+                )
+            return train_idx, val_idx
         stratify = None
         if self._loss == "cross_entropy" and not sequence:
             counts = np.bincount(Y, minlength=len(self.classes_))

@@ -99,6 +99,10 @@ class EarlyStopping(Callback):
     """Stop when the monitored value has not improved by ``tol`` for
     ``n_iter_no_change`` epochs in a row (the rule of scikit-learn's MLP).
 
+    ``tol`` is relative to the monitored value of the first epoch, so the
+    rule does not depend on the units of the targets: a regression on
+    daily returns (losses near 1e-4) stops as one on standardised values.
+
     ``monitor`` names the value in the epoch logs, lower is better: the
     training ``loss``, or the ``validation_loss`` (smoother than accuracy,
     which can sit on a plateau while the model is still improving).  With
@@ -109,11 +113,14 @@ class EarlyStopping(Callback):
     def __init__(self, tol, n_iter_no_change, params=None, monitor="loss"):
         self.tol, self.n_iter_no_change = tol, n_iter_no_change
         self.params, self.monitor = params, monitor
+        self.scale = None
         self.best, self.best_params, self.best_epoch, self.count = None, None, None, 0
 
     def on_epoch_end(self, epoch, logs):
         score = -logs[self.monitor]
-        if self.best is not None and score < self.best + self.tol:
+        if self.scale is None:
+            self.scale = max(abs(score), 1e-12)
+        if self.best is not None and score < self.best + self.tol * self.scale:
             self.count += 1
         else:
             self.count = 0

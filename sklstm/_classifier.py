@@ -66,6 +66,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes in the loss, as in
         :class:`~sklearn.linear_model.LogisticRegression`.
+    validation_split : {'random', 'last'}, default='random'
+        Which samples are held out for early stopping: a random
+        ``validation_fraction`` ('random', stratified for classification),
+        or the last ``validation_fraction`` of them in the order given
+        ('last'), so that windows of a time series in time order are
+        validated on the most recent period instead of on windows drawn
+        from between (and overlapping) the training windows.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, shuffling, the validation split and dropout: an int
         makes fits repeatable bit for bit.
@@ -161,6 +168,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_iter_no_change=10,
         early_stopping="auto",
         validation_fraction=0.1,
+        validation_split="random",
         class_weight=None,
         random_state=None,
         warm_start=False,
@@ -183,6 +191,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
+            validation_split=validation_split,
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,

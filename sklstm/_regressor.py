@@ -63,6 +63,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         enables it from 1000 samples on.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
+    validation_split : {'random', 'last'}, default='random'
+        Which samples are held out for early stopping: a random
+        ``validation_fraction`` ('random', stratified for classification),
+        or the last ``validation_fraction`` of them in the order given
+        ('last'), so that windows of a time series in time order are
+        validated on the most recent period instead of on windows drawn
+        from between (and overlapping) the training windows.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, shuffling, the validation split and dropout: an int
         makes fits repeatable bit for bit.
@@ -149,6 +156,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         n_iter_no_change=10,
         early_stopping="auto",
         validation_fraction=0.1,
+        validation_split="random",
         random_state=None,
         warm_start=False,
         verbose=0,
@@ -170,6 +178,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
+            validation_split=validation_split,
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,

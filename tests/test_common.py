@@ -2,7 +2,13 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklstm import LSTMAnomalyDetector, LSTMClassifier, LSTMRegressor, Normaliser
+from sklstm import (
+    LSTMAnomalyDetector,
+    LSTMClassifier,
+    LSTMRegressor,
+    Normaliser,
+    WindowScaledRegressor,
+)
 
 # Small, quick settings: the checks fit dozens of times on tiny data.
 ESTIMATORS = [
@@ -19,7 +25,14 @@ ESTIMATORS = [
         max_iter=20,
         random_state=0,
     ),
+    WindowScaledRegressor(
+        LSTMRegressor(
+            hidden_layer_sizes=8, learning_rate_init=0.01, max_iter=20, random_state=0
+        ),
+        normaliser=Normaliser(method="last", per_sequence=True),
+    ),
     Normaliser(),
+    Normaliser(method="last", per_sequence=True),
     Normaliser(method="minmax", per_sequence=True),
     Normaliser(method="robust", two_d="columns"),
 ]

@@ -249,6 +249,20 @@ def test_early_stopping_records_validation_and_restores_best():
     assert plain.validation_scores_ is None and plain.best_loss_ is not None
 
 
+def test_validation_split_last_holds_out_the_latest_samples():
+    # the last 10 % of the samples follow the opposite rule: only a model
+    # validated on exactly those samples scores below zero on them
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 5))
+    y = X.sum(axis=1)
+    y[-30:] *= -1
+    params = dict(FAST, early_stopping=True, max_iter=3)
+    last = LSTMRegressor(validation_split="last", **params).fit(X, y)
+    assert max(last.validation_scores_) < 0
+    shuffled = LSTMRegressor(validation_split="random", **params).fit(X, y)
+    assert max(shuffled.validation_scores_) > 0
+
+
 def test_convergence_warning_at_max_iter():
     X, y = first_step_task(30, 4, np.random.RandomState(0))
     with pytest.warns(ConvergenceWarning, match="maximum iterations"):

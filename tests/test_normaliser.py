@@ -479,3 +479,21 @@ def test_real_prices_global_drifts_per_window_does_not(data_dir):
     assert np.abs(Xt).max() < 8
     yt = per_win.transform(y[n_train:], reference=X[n_train:])
     assert_allclose(per_win.inverse_transform(yt, reference=X[n_train:]), y[n_train:])
+
+
+def test_last_method_gives_change_from_the_last_value():
+    X = np.array([[90.0, 100.0], [0.0, -2.0], [1.0, 0.0]])
+    norm = Normaliser(method="last", per_sequence=True).fit(X)
+    Xt = norm.transform(X)
+    # X / last - 1 for a positive last value; |last| divides; 0 keeps scale 1
+    np.testing.assert_allclose(Xt, [[-0.1, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_allclose(norm.inverse_transform(Xt, reference=X), X)
+    y = np.array([[110.0, 121.0], [-1.0, -4.0], [2.0, 3.0]])
+    yt = norm.transform(y, reference=X)
+    np.testing.assert_allclose(yt[0], [0.1, 0.21])
+    np.testing.assert_allclose(norm.inverse_transform(yt, reference=X), y)
+
+
+def test_last_method_needs_per_sequence():
+    with pytest.raises(ValueError, match="per_sequence=True"):
+        Normaliser(method="last").fit(np.ones((3, 4)))

@@ -42,8 +42,18 @@ def _robust(x, axis, feature_range, quantile_range):
     return median, np.where(iqr == 0, 1.0, iqr)
 
 
+def _last(x, axis, feature_range, quantile_range):
+    last = np.take(x, -1, axis=axis).astype(np.float64)
+    return last, np.where(last == 0, 1.0, np.abs(last))
+
+
 # (center, scale) of each method, reduced over `axis`: Xt = (X - center) / scale
-STATISTICS = {"standard": _standard, "minmax": _minmax, "robust": _robust}
+STATISTICS = {
+    "standard": _standard,
+    "minmax": _minmax,
+    "robust": _robust,
+    "last": _last,
+}
 
 
 def _shape(X):
@@ -96,13 +106,18 @@ class Normaliser(
 
     Parameters
     ----------
-    method : {'standard', 'minmax', 'robust'}, default='standard'
+    method : {'standard', 'minmax', 'robust', 'last'}, default='standard'
         'standard' removes the mean and divides by the standard deviation;
         'minmax' maps ``[min, max]`` onto ``feature_range``; 'robust' removes
         the median and divides by the spread between the quantiles of
         ``quantile_range`` (the interquartile range by default), so a few
         outliers do not set the scale.  A constant feature keeps a scale of
         1 (it maps to 0, or to ``feature_range[0]``), never to NaN or inf.
+        'last' (only with ``per_sequence=True``) gives the change relative
+        to the sequence's last value, ``X / last - 1`` (for positive
+        values; the divisor is ``abs(last)``, 1 where it is 0): a price
+        window becomes returns from its latest close, and a target scaled
+        with ``reference`` the return to come.
     per_sequence : bool, default=False
         If False, the statistics are fitted on the training sequences and
         reused for every later input: fit them on training data only.  If
@@ -185,6 +200,12 @@ class Normaliser(
     >>> per_seq.inverse_transform(Xt, reference=X)
     array([[100., 102., 104.],
            [200., 202., 204.]])
+    >>> last = Normaliser(method="last", per_sequence=True).fit(X)
+    >>> last.transform(X).round(3)  # the change from the last value
+    array([[-0.038, -0.019,  0.   ],
+           [-0.02 , -0.01 ,  0.   ]])
+    >>> last.transform([104.0, 200.0], reference=X)  # targets, by their window
+    array([ 0.        , -0.01960784])
     """
 
     _parameter_constraints: dict = {
@@ -228,6 +249,11 @@ class Normaliser(
         """
         self._validate_params()
         self._check_ranges()
+        if self.method == "last" and not self.per_sequence:
+            raise ValueError(
+                "method='last' scales each sequence by its own last value; it "
+                "needs per_sequence=True."
+            )
         seqs = self._check_X(X, reset=True)
         if self.per_sequence:
             self.center_ = self.scale_ = None
