@@ -8,6 +8,7 @@ The same NumPy code runs on a GPU through CuPy (``device='cuda'``).
 from sklstm._anomaly import LSTMAnomalyDetector
 from sklstm._classifier import LSTMClassifier
 from sklstm._forecasting import WindowScaledRegressor
+from sklstm._language_model import LSTMLanguageModel
 from sklstm._regressor import LSTMRegressor
 from sklstm.preprocessing import (
     Embedder,
@@ -23,6 +24,7 @@ __all__ = [
     "Embedder",
     "LSTMAnomalyDetector",
     "LSTMClassifier",
+    "LSTMLanguageModel",
     "LSTMRegressor",
     "Normaliser",
     "SpectrogramTransformer",

@@ -9,8 +9,10 @@ the NumPy API on it.
 
 import importlib
 import sys
+from contextlib import nullcontext
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 _INSTALL_HINT = (
     "device='cuda' needs CuPy and a CUDA GPU. Install the GPU extra with "
@@ -73,3 +75,22 @@ def to_numpy(a):
     if is_cupy_array(a):
         return a.get()
     return np.asarray(a)
+
+
+_BLAS = []  # the process's ThreadpoolController, made on first use
+
+
+def blas_threads(n, xp):
+    """Context limiting the BLAS libraries to ``n`` threads (no-op for None
+    or CuPy).
+
+    The per-step GEMMs of a small batch are too small to share between
+    threads, and two threads on them collapse when another process loads
+    the cores (PERFORMANCE.md, hazard 5: 50 µs to 313 µs).  threadpoolctl
+    comes with scikit-learn.
+    """
+    if n is None or xp is not np:
+        return nullcontext()
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=n, user_api="blas")

@@ -74,4 +74,36 @@ def squared_error(P, Y, w, *, xp):
     return loss, D
 
 
+def token_cross_entropy(Z, y, *, xp):
+    """Mean cross-entropy of softmax(``Z``) against ``y``, in place.
+
+    The loss of a language model, whose scores are as large as the
+    vocabulary times the tokens of a batch: ``Z`` is overwritten with the
+    gradient, in five passes over it and no temporary of its size.
+
+    Parameters
+    ----------
+    Z : array of shape (n_classes, N)
+        Scores (logits); overwritten with the gradient.
+    y : int array of shape (N,)
+        Class index of each prediction (every prediction weighs 1).
+
+    Returns
+    -------
+    loss : float
+    dZ : array of shape (n_classes, N)
+        ``Z`` itself, now the gradient of ``loss`` w.r.t. the scores.
+    """
+    N = Z.shape[1]
+    cols = xp.arange(N)
+    Z -= Z.max(axis=0, keepdims=True)
+    picked = Z[y, cols]  # fancy indexing copies
+    xp.exp(Z, out=Z)
+    total = Z.sum(axis=0)
+    loss = float((xp.log(total) - picked).mean())
+    Z *= (1.0 / (total * N)).astype(Z.dtype)
+    Z[y, cols] -= Z.dtype.type(1.0 / N)
+    return loss, Z
+
+
 LOSSES = {"cross_entropy": softmax_cross_entropy, "squared_error": squared_error}

@@ -21,7 +21,7 @@ the batch, so the optimizer updates those rows alone.
 
 import numpy as np
 
-from sklstm._backend import to_numpy
+from sklstm._backend import blas_threads, to_numpy
 from sklstm._lstm import (
     Workspace,
     from_torch_order,
@@ -62,6 +62,7 @@ class _Cache:
         "feat",
         "top",
         "ids",
+        "in_mask",
     )
 
 
@@ -80,6 +81,9 @@ class LSTMNetwork:
         Run each layer forward and backward in time, concatenating states.
     dropout : float
         Dropout rate between LSTM layers (not after the last one).
+    dropout_outer : bool
+        Also drop the input vectors and the last layer's states (the
+        non-recurrent connections of Zaremba et al., 2014: language models).
     return_sequences : bool
         Apply the head at every timestep instead of only the last one.
     dtype : numpy dtype
@@ -89,6 +93,8 @@ class LSTMNetwork:
         of length ``n_inputs`` (set it with :meth:`set_embeddings`).
     trainable_embeddings : bool
         Compute the gradient of the table's rows in :meth:`backward`.
+    step_threads : int or None
+        BLAS threads inside the time loops (None: all of them).
     """
 
     def __init__(
@@ -99,20 +105,24 @@ class LSTMNetwork:
         *,
         bidirectional=False,
         dropout=0.0,
+        dropout_outer=False,
         return_sequences=False,
         dtype=np.float32,
         xp=np,
         n_tokens=None,
         trainable_embeddings=False,
+        step_threads=None,
     ):
         self.n_inputs = n_inputs
         self.hidden_layer_sizes = tuple(int(h) for h in hidden_layer_sizes)
         self.n_outputs = n_outputs
         self.n_directions = 2 if bidirectional else 1
         self.dropout = dropout
+        self.dropout_outer = dropout_outer
         self.return_sequences = return_sequences
         self.dtype = np.dtype(dtype)
         self.xp = xp
+        self.step_threads = step_threads
 
         self.layout = []  # (name, shape)
         F = n_inputs
@@ -236,7 +246,7 @@ class LSTMNetwork:
         self.params[...] = self.xp.asarray(host)
 
     # ------------------------------------------------------------ forward
-    def forward(self, X, lengths, *, training=False, random_state=None):
+    def forward(self, X, lengths, *, training=False, random_state=None, state=None):
         """Scores for a batch.
 
         Parameters
@@ -250,6 +260,10 @@ class LSTMNetwork:
             Keep activations for :meth:`backward` and apply dropout.
         random_state : numpy.random.RandomState
             Dropout masks are drawn from it (host).
+        state : list of (h, c) or None
+            Initial hidden and cell states of each layer, arrays (H, B), as
+            returned by :meth:`final_state` (unidirectional networks only);
+            zeros when None.
 
         Returns
         -------
@@ -260,10 +274,14 @@ class LSTMNetwork:
         """
         xp = self.xp
         cache = _Cache()
-        cache.ids = None
+        cache.ids = cache.in_mask = None
         if self.table is not None:
             cache.ids, X = X, self._lookup(X)
         _, T, B = X.shape
+        drop_outer = training and self.dropout > 0 and self.dropout_outer
+        if drop_outer:
+            cache.in_mask = self._dropout_mask(X.shape[0] - 1, T, B, random_state)
+            X = xp.concatenate([X[:-1] * cache.in_mask, X[-1:]], axis=0)
         cache.lengths = np.asarray(lengths)
         rev = reverse_index(cache.lengths, T)
         cache.rev = rev = None if rev is None else xp.asarray(rev)
@@ -272,48 +290,54 @@ class LSTMNetwork:
         cache.layers, cache.masks = [], []
         n_layers = len(self.hidden_layer_sizes)
         inp = X
-        for layer, H in enumerate(self.hidden_layer_sizes):
-            D = H * self.n_directions
-            Y = self.ws.get(f"Y{layer}", (D + 1, T, B), self.dtype)
-            Y[D] = 1
-            P = self.P
-            dir_caches = [
-                lstm_forward(
-                    inp,
-                    P[f"Wx{layer}_0"],
-                    P[f"Wh{layer}_0"],
-                    Y[:H],
-                    keep=training,
-                    ws=self.ws,
-                    key=f"l{layer}d0",
-                    xp=xp,
-                )
-            ]
-            if self.n_directions == 2:
-                Xr = reverse_time(inp, rev, xp=xp)
-                Yr = xp.empty((H, T, B), dtype=self.dtype)
-                dir_caches.append(
+        with blas_threads(self.step_threads, xp):
+            for layer, H in enumerate(self.hidden_layer_sizes):
+                D = H * self.n_directions
+                Y = self.ws.get(f"Y{layer}", (D + 1, T, B), self.dtype)
+                Y[D] = 1
+                P = self.P
+                dir_caches = [
                     lstm_forward(
-                        Xr,
-                        P[f"Wx{layer}_1"],
-                        P[f"Wh{layer}_1"],
-                        Yr,
+                        inp,
+                        P[f"Wx{layer}_0"],
+                        P[f"Wh{layer}_0"],
+                        Y[:H],
+                        h0=None if state is None else state[layer][0],
+                        c0=None if state is None else state[layer][1],
                         keep=training,
                         ws=self.ws,
-                        key=f"l{layer}d1",
+                        key=f"l{layer}d0",
                         xp=xp,
                     )
-                )
-                Y[H:D] = reverse_time(Yr, rev, xp=xp)
-            cache.layers.append(dir_caches)
-            mask = None
-            if training and self.dropout > 0 and layer < n_layers - 1:
-                keep = 1.0 - self.dropout
-                m = (random_state.random_sample((D, T, B)) < keep) / keep
-                mask = xp.asarray(m.astype(self.dtype))
-                Y = xp.concatenate([Y[:D] * mask, Y[D:]], axis=0)
-            cache.masks.append(mask)
-            inp = Y
+                ]
+                if self.n_directions == 2:
+                    Xr = reverse_time(inp, rev, xp=xp)
+                    Yr = xp.empty((H, T, B), dtype=self.dtype)
+                    dir_caches.append(
+                        lstm_forward(
+                            Xr,
+                            P[f"Wx{layer}_1"],
+                            P[f"Wh{layer}_1"],
+                            Yr,
+                            keep=training,
+                            ws=self.ws,
+                            key=f"l{layer}d1",
+                            xp=xp,
+                        )
+                    )
+                    Y[H:D] = reverse_time(Yr, rev, xp=xp)
+                cache.layers.append(dir_caches)
+                mask = None
+                if (
+                    training
+                    and self.dropout > 0
+                    and (layer < n_layers - 1 or drop_outer)
+                ):
+                    mask = self._dropout_mask(D, T, B, random_state)
+                    Y = xp.concatenate([Y[:D] * mask, Y[D:]], axis=0)
+                cache.masks.append(mask)
+                inp = Y
+
         cache.top = inp
         Wy = self.P["Wy"]
         if self.return_sequences:
@@ -323,6 +347,19 @@ class LSTMNetwork:
         feat = self._last_states(inp, cache)
         cache.feat = feat
         return xp.matmul(Wy, feat), cache
+
+    def _dropout_mask(self, D, T, B, random_state):
+        keep = 1.0 - self.dropout
+        m = (random_state.random_sample((D, T, B)) < keep) / keep
+        return self.xp.asarray(m.astype(self.dtype))
+
+    def final_state(self, cache):
+        """Copies of each layer's (h, c) after the last step of a batch whose
+        sequences all have the full length: the initial ``state`` of the
+        batch that continues them (truncated backpropagation through time)."""
+        if self.n_directions != 1:
+            raise ValueError("Carried states need a unidirectional network.")
+        return [(d[0].Y[:, -1].copy(), d[0].C[-1].copy()) for d in cache.layers]
 
     def _lookup(self, ids):
         """(F+1, T, B) batch of the vectors of ``ids`` (T, B), ones row last."""
@@ -386,44 +423,47 @@ class LSTMNetwork:
         # under a per-sequence head only each sequence's last step gets a
         # gradient from above (in both directions' own time order)
         top_steps = None if self.return_sequences else set((cache.lengths - 1).tolist())
-        for layer in range(len(self.hidden_layer_sizes) - 1, -1, -1):
-            steps = top_steps if layer == len(self.hidden_layer_sizes) - 1 else None
-            H = self.hidden_layer_sizes[layer]
-            dirs = cache.layers[layer]
-            if cache.masks[layer] is not None:
-                dY *= cache.masks[layer]
-            want_dX = layer > 0 or need_dX
-            dX, _, _ = lstm_backward(
-                dY[:H],
-                dirs[0],
-                P[f"Wx{layer}_0"],
-                P[f"Wh{layer}_0"],
-                G[f"Wx{layer}_0"],
-                G[f"Wh{layer}_0"],
-                need_dX=want_dX,
-                dY_steps=steps,
-                ws=self.ws,
-                key=f"l{layer}d0",
-                xp=xp,
-            )
-            if self.n_directions == 2:
-                dYr = reverse_time(dY[H:], rev, xp=xp)
-                dXr, _, _ = lstm_backward(
-                    dYr,
-                    dirs[1],
-                    P[f"Wx{layer}_1"],
-                    P[f"Wh{layer}_1"],
-                    G[f"Wx{layer}_1"],
-                    G[f"Wh{layer}_1"],
+        with blas_threads(self.step_threads, xp):
+            for layer in range(len(self.hidden_layer_sizes) - 1, -1, -1):
+                steps = top_steps if layer == len(self.hidden_layer_sizes) - 1 else None
+                H = self.hidden_layer_sizes[layer]
+                dirs = cache.layers[layer]
+                if cache.masks[layer] is not None:
+                    dY *= cache.masks[layer]
+                want_dX = layer > 0 or need_dX
+                dX, _, _ = lstm_backward(
+                    dY[:H],
+                    dirs[0],
+                    P[f"Wx{layer}_0"],
+                    P[f"Wh{layer}_0"],
+                    G[f"Wx{layer}_0"],
+                    G[f"Wh{layer}_0"],
                     need_dX=want_dX,
                     dY_steps=steps,
                     ws=self.ws,
-                    key=f"l{layer}d1",
+                    key=f"l{layer}d0",
                     xp=xp,
                 )
-                if want_dX:
-                    dX += reverse_time(dXr, rev, xp=xp)
-            dY = dX
+                if self.n_directions == 2:
+                    dYr = reverse_time(dY[H:], rev, xp=xp)
+                    dXr, _, _ = lstm_backward(
+                        dYr,
+                        dirs[1],
+                        P[f"Wx{layer}_1"],
+                        P[f"Wh{layer}_1"],
+                        G[f"Wx{layer}_1"],
+                        G[f"Wh{layer}_1"],
+                        need_dX=want_dX,
+                        dY_steps=steps,
+                        ws=self.ws,
+                        key=f"l{layer}d1",
+                        xp=xp,
+                    )
+                    if want_dX:
+                        dX += reverse_time(dXr, rev, xp=xp)
+                dY = dX
+        if cache.in_mask is not None and dY is not None:
+            dY *= cache.in_mask
         if self.trainable_embeddings:
             self._table_gradient(dY, cache.ids)
         return dY if return_dX else None

@@ -119,6 +119,9 @@ class TokenSequences:
         The vector table; row ``i`` is the vector of id ``i``.
     trainable : bool, default=True
         Whether estimators may fine-tune the table while they fit.
+    words : array-like of str of shape (n_tokens,), default=None
+        The word of each id (``Embedder.words_``), when known; language
+        models (:class:`sklstm.LSTMLanguageModel`) predict these words.
 
     Attributes
     ----------
@@ -137,7 +140,7 @@ class TokenSequences:
     array([[6., 7.]], dtype=float32)
     """
 
-    def __init__(self, ids, vectors, *, trainable=True):
+    def __init__(self, ids, vectors, *, trainable=True, words=None):
         vectors = np.asarray(vectors)
         if vectors.ndim != 2 or not np.issubdtype(vectors.dtype, np.floating):
             raise ValueError(
@@ -161,19 +164,27 @@ class TokenSequences:
                 f"Token ids must lie in [1, {vectors.shape[0] - 1}] (id 0 is padding); "
                 f"got ids from {flat.min()} to {flat.max()}."
             )
-        self._set(flat.astype(np.int32), lengths, vectors, trainable)
+        if words is not None:
+            words = np.asarray(words, dtype=object)
+            if words.shape != (vectors.shape[0],):
+                raise ValueError(
+                    f"words must hold one word per row of vectors "
+                    f"({vectors.shape[0]}); got shape {words.shape}."
+                )
+        self._set(flat.astype(np.int32), lengths, vectors, trainable, words)
 
     @classmethod
-    def _from_flat(cls, flat, lengths, vectors, trainable):
+    def _from_flat(cls, flat, lengths, vectors, trainable, words=None):
         """Build from already valid concatenated ids, without checks."""
         self = cls.__new__(cls)
-        self._set(flat, lengths, vectors, trainable)
+        self._set(flat, lengths, vectors, trainable, words)
         return self
 
-    def _set(self, flat, lengths, vectors, trainable):
+    def _set(self, flat, lengths, vectors, trainable, words=None):
         self._ids, self.lengths = flat, lengths
         self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
         self.vectors, self.trainable = vectors, bool(trainable)
+        self.words = words
 
     @property
     def n_tokens(self):
@@ -214,7 +225,9 @@ class TokenSequences:
             if len(index)
             else np.zeros(0, np.int32)
         )
-        return TokenSequences._from_flat(flat, lengths, self.vectors, self.trainable)
+        return TokenSequences._from_flat(
+            flat, lengths, self.vectors, self.trainable, self.words
+        )
 
     def to_list(self):
         """The vectors of each text: a list of ``(T_i, n_dims)`` arrays."""

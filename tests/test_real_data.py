@@ -5,8 +5,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 
-from sklstm import Embedder, LSTMAnomalyDetector, LSTMClassifier
-from sklstm.datasets import load_polarity, load_ucr
+from sklstm import Embedder, LSTMAnomalyDetector, LSTMClassifier, LSTMLanguageModel
+from sklstm.datasets import load_polarity, load_text, load_ucr
 
 
 @pytest.mark.slow
@@ -57,3 +57,24 @@ def test_default_anomaly_detector_on_ecg5000(data_dir):
     scores = det.score_samples(test.data)
     assert roc_auc_score(test.target == 1, scores) >= 0.97
     assert (det.predict(test.data[test.target == 1]) == 1).mean() >= 0.9
+
+
+@pytest.mark.slow
+def test_language_model_on_tiny_shakespeare(data_dir):
+    """Word-level next-word prediction on a bounded part of tiny-shakespeare
+    (the first 60k tokens train, the next 6k test; 3 epochs): the model must
+    beat a unigram model by far.  Full-corpus figures: benchmarks/
+    bench_language_model.py."""
+    path = data_dir / "tiny_shakespeare" / "input.txt"
+    if not path.is_file():
+        pytest.skip("tiny_shakespeare not available")
+    words = load_text(path).split(" ")
+    emb = Embedder(random_state=0)
+    X = emb.fit_transform([" ".join(words[:50_000])])
+    X_test = emb.transform([" ".join(words[50_000:55_000])])
+    lm = LSTMLanguageModel(max_iter=3, random_state=0).fit(X)
+    counts = np.bincount(X._ids, minlength=len(emb.words_))[1:] + 1.0
+    p = counts / counts.sum()
+    unigram = float(np.exp(-np.mean(np.log(p[X_test._ids[1:] - 1]))))
+    assert lm.perplexity(X_test) < 0.75 * unigram
+    assert lm.top_k_accuracy(X_test, k=5) > 0.25

@@ -360,6 +360,7 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         return self._output(self._truncate(seqs))
 
     def _output(self, tokens):
+        tokens.words = self.words_
         if self.output == "list":
             return tokens.to_list()
         if self.output == "array":

@@ -1,0 +1,177 @@
+"""LSTMLanguageModel: next-word prediction with truncated BPTT."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+
+from sklstm import Embedder, LSTMLanguageModel, TokenSequences
+from sklstm.datasets import make_text_corpus
+
+FAST = dict(hidden_layer_sizes=32, bptt=10, batch_size=8, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    lines = make_text_corpus(12000, random_state=0).splitlines()
+    cut = int(0.9 * len(lines))
+    return lines[:cut], lines[cut:]
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus):
+    train, _ = corpus
+    pipe = make_pipeline(
+        Embedder(n_dims=32, random_state=0),
+        LSTMLanguageModel(**FAST, max_iter=8, dropout=0.0),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pipe.fit(train)
+
+
+def _unigram_perplexity(train_ids, test_ids, n_tokens):
+    counts = np.bincount(train_ids, minlength=n_tokens)[1:] + 1.0
+    p = counts / counts.sum()
+    return float(np.exp(-np.mean(np.log(p[test_ids[1:] - 1]))))
+
+
+def test_strings_in_words_out_through_one_pipeline(fitted):
+    lm = fitted[-1]
+    words = fitted.predict(["the dog that the children feed", "the girls"])
+    assert words.shape == (2,) and set(words) <= set(lm.classes_)
+    assert "<pad>" not in lm.classes_ and "<unk>" not in words
+    proba = fitted.predict_proba(["the dog"])
+    assert proba.shape == (1, len(lm.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    top = lm.predict_top_k(fitted[0].transform(["the dog"]), k=3)
+    assert top.shape == (1, 3) and top[0, 0] == fitted.predict(["the dog"])[0]
+
+
+def test_beats_the_unigram_model(corpus, fitted):
+    _, test = corpus
+    emb, lm = fitted[0], fitted[-1]
+    X_test = emb.transform(test)
+    unigram = _unigram_perplexity(
+        emb.transform(corpus[0])._ids, X_test._ids, len(emb.words_)
+    )
+    ppl = fitted.score(test)  # mean log-likelihood per token, through the pipeline
+    assert np.exp(-ppl) == pytest.approx(lm.perplexity(X_test))
+    assert lm.perplexity(X_test) < 0.5 * unigram
+    # learning happened over the epochs
+    assert lm.loss_curve_[-1] < lm.loss_curve_[0]
+    assert len(lm.validation_scores_) == lm.n_iter_
+
+
+def test_agreement_is_learnt(fitted):
+    # plural subjects take plural verbs in the grammar of make_text_corpus
+    p = fitted.predict_proba(["the dogs", "the dog"])
+    classes = list(fitted[-1].classes_)
+    assert p[0, classes.index(".")] < 0.5  # a subject is not a sentence
+    assert fitted.predict(["the dog chases the"])[0] not in {".", "the"}
+
+
+def test_unseen_words_map_to_the_oov_id(fitted):
+    emb = fitted[0]
+    X = emb.transform(["the zyzzyva"])
+    assert X.ids(0)[-1] == 1  # <unk>
+    assert fitted.predict(["the zyzzyva"]).shape == (1,)
+
+
+def _keyed_stream(n_blocks, rng):
+    # blocks "k f g k": the 4th word repeats the 1st, three steps back
+    keys = rng.choice(["x", "y"], n_blocks)
+    return " ".join(f"{k} f g {k}" for k in keys)
+
+
+def test_carried_state_is_used_across_chunks():
+    rng = np.random.RandomState(0)
+    emb = Embedder(vectors="random", n_dims=8, min_count=1, random_state=0)
+    X = emb.fit_transform([_keyed_stream(1500, rng)])
+    lm = LSTMLanguageModel(
+        16,
+        bptt=8,
+        batch_size=4,
+        dropout=0.0,
+        learning_rate_init=1e-2,
+        validation_fraction=0,
+        random_state=0,
+    ).fit(X)
+    X_test = emb.transform([_keyed_stream(200, rng)])
+    # carried state: chunking at evaluation changes nothing, even chunks of
+    # one step, where every prediction gets its context from the state alone
+    long_chunks = lm.score(X_test)
+    lm.set_params(bptt=1)
+    assert lm.score(X_test) == pytest.approx(long_chunks, abs=1e-4)
+    # the repeated key (whose cue is in an earlier chunk when bptt=1) is
+    # predicted: 3 of 4 words are predictable, the first key is a coin flip
+    assert lm.top_k_accuracy(X_test, k=1) > 0.85
+
+
+def test_pickle_keeps_vocabulary_and_fine_tuned_table(fitted, corpus):
+    _, test = corpus
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(
+        restored.predict(test[:20]), fitted.predict(test[:20])
+    )
+    assert restored[0].vocabulary_ == fitted[0].vocabulary_
+    lm = restored[-1]
+    np.testing.assert_array_equal(lm.embeddings_, fitted[-1].embeddings_)
+    # the table was fine-tuned; the embedder's own vectors were not touched
+    assert not np.allclose(lm.embeddings_, restored[0].vectors_)
+
+
+def test_generate(fitted):
+    emb, lm = fitted[0], fitted[-1]
+    X = emb.transform(["the children", "a cat"])
+    greedy = lm.generate(X, n_words=6, temperature=0)
+    assert len(greedy) == 2 and all(len(s.split()) == 6 for s in greedy)
+    assert greedy == lm.generate(X, n_words=6, temperature=0)
+    a = lm.generate(X, n_words=6, random_state=1)
+    assert a == lm.generate(X, n_words=6, random_state=1)
+    assert "<unk>" not in " ".join(a)
+
+
+def test_same_random_state_same_model(corpus):
+    train = corpus[0][:100]
+    X = Embedder(vectors="random", n_dims=8, random_state=0).fit_transform(train)
+    a = LSTMLanguageModel(**FAST, max_iter=2).fit(X)
+    b = clone(a).fit(X)
+    np.testing.assert_array_equal(a.coefs_[0]["weight_hh"], b.coefs_[0]["weight_hh"])
+    assert a.loss_curve_ == b.loss_curve_
+
+
+def test_warm_start_continues(corpus):
+    X = Embedder(vectors="random", n_dims=8, random_state=0).fit_transform(corpus[0])
+    lm = LSTMLanguageModel(**FAST, max_iter=1, warm_start=True).fit(X)
+    lm.fit(X)
+    assert lm.n_iter_ == 2 and len(lm.loss_curve_) == 2
+
+
+def test_bad_input(fitted, corpus):
+    lm = fitted[-1]
+    with pytest.raises(TypeError, match="Embedder"):
+        LSTMLanguageModel().fit(["raw text"])
+    other = Embedder(vectors="random", n_dims=32, random_state=0).fit_transform(
+        ["a completely different vocabulary of words"] * 3
+    )
+    with pytest.raises(ValueError, match="vocabulary"):
+        lm.predict(other)
+    X = fitted[0].transform(["the dog"])
+    with pytest.raises(ValueError, match="k must"):
+        lm.predict_top_k(X, k=0)
+    with pytest.raises(ValueError, match="temperature"):
+        lm.generate(X, temperature=-1)
+    tiny = TokenSequences([[2, 3]], np.zeros((5, 4), np.float32))
+    with pytest.raises(ValueError, match="too few"):
+        LSTMLanguageModel(batch_size=20).fit(tiny)
