@@ -8,11 +8,12 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from sklstm._backend import get_namespace
 from sklstm._base import BaseLSTM, flatten_valid, pad_sequence_targets
 from sklstm._functional import log_softmax
-from sklstm._sequences import check_lengths_match, is_nested_sequence
+from sklstm._sequences import SequenceData, check_lengths_match, is_nested_sequence
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -377,9 +378,56 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return [np.exp(p) for p in logp]
         return np.exp(logp)
 
+    def predict_proba_steps(self, X):
+        """Class probabilities after each timestep: how the prediction
+        evolves along each sequence.
+
+        Step ``t`` of sequence ``i`` holds ``predict_proba`` of the sequence
+        cut after its first ``t + 1`` steps: for a text, the probability of
+        each class after each word, a reading of which words moved the
+        model.  Each prefix is run on its own, so the result is exact for
+        bidirectional networks too (the cost grows with the square of the
+        length).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        proba : list of ndarray of shape (n_timesteps_i, n_classes)
+            One array per sequence; columns ordered as ``classes_``.
+        """
+        check_is_fitted(self)
+        if self._sequence_targets:
+            raise ValueError(
+                "This model predicts a label per timestep already: use predict_proba."
+            )
+        seqs = self._check_X(X, reset=False)
+        prefixes = _prefixes(seqs)
+        S = self._raw_scores(prefixes, xp=get_namespace(self.device))
+        proba = np.exp(log_softmax(S.T.astype(np.float64), xp=np)).T
+        return np.split(proba, np.cumsum(seqs.lengths)[:-1])
+
     score = BaseLSTM.score
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         return tags
+
+
+def _prefixes(seqs):
+    """Every prefix of every sequence, as ragged sequences sharing the data."""
+    lengths = seqs.lengths
+    if seqs.ragged:
+        data, offsets = seqs.data, seqs.offsets
+    else:  # dense (n, T, F): the same rows, read as concatenated sequences
+        n, T = seqs.data.shape[:2]
+        data = seqs.data.reshape(n * T, -1)
+        offsets = np.arange(n, dtype=np.intp) * T
+    starts = np.repeat(offsets, lengths)
+    ends = np.concatenate([np.arange(1, L + 1) for L in lengths]).astype(np.intp)
+    kind = "tokens" if seqs.tokens is not None else "ragged"
+    return SequenceData(data, ends, starts, kind, tokens=seqs.tokens)

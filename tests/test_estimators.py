@@ -415,3 +415,21 @@ def test_ctrl_c_keeps_the_weights_trained_so_far(monkeypatch):
         clf.fit(X, y)
     assert clf.n_iter_ == 3
     assert clf.predict(X).shape == (60,)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_predict_proba_steps_matches_each_prefix(bidirectional):
+    rng = np.random.RandomState(0)
+    X, y = first_step_task(60, 6, rng)
+    clf = LSTMClassifier(**FAST, bidirectional=bidirectional).fit(X, y)
+    ragged = [X[0, :4], X[1], X[2, :1]]
+    steps = clf.predict_proba_steps(ragged)
+    assert [len(s) for s in steps] == [4, 6, 1]
+    for seq, proba in zip(ragged, steps, strict=True):
+        for t in range(len(seq)):
+            expected = clf.predict_proba([seq[: t + 1]])[0]
+            assert_allclose(proba[t], expected, rtol=1e-5, atol=1e-6)
+    # dense input gives the same as its rows
+    dense = clf.predict_proba_steps(X[:2])
+    assert_allclose(dense[1], steps[1], rtol=1e-5, atol=1e-6)
+    assert_allclose(dense[0][-1], clf.predict_proba(X[:1])[0], rtol=1e-5, atol=1e-6)
