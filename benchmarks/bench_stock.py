@@ -336,7 +336,7 @@ METHODS = {
     ),
     "lstm_last_vlast": (
         _per_window("last", validation_split="last"),
-        "X/last-1; validation_split='last' (latest 10 % of training windows)",
+        "X/last-1; validation_split='last': WindowScaledRegressor()'s default",
     ),
     "lstm_returns_h16": (
         _per_window("returns", 100.0, hidden_layer_sizes=16),
@@ -347,6 +347,7 @@ DEFAULT_METHODS = [
     "naive",
     "drift",
     "lstm_last",
+    "lstm_last_vlast",
     "lstm_standard",
     "lstm_global",
     "lstm_returns",

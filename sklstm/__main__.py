@@ -2,27 +2,77 @@
 # BSD 3-Clause License.
 """Command line: ``python -m sklstm demo``.
 
-The demo trains sklstm's estimators with their default settings on built-in
-generated data and prints a result table (task, metric, model, baseline,
-training time).  It needs no downloads and finishes in about a minute on
-two CPU cores.
+The demo trains sklstm's estimators with their default settings and prints
+a result table (task, metric, model, baseline, training time).  By default
+every row uses built-in generated data: it needs no downloads and takes a
+minute or two on two idle CPU cores (the memory and adding rows train
+until early stopping and take most of it).
+
+With ``--data-dir PATH`` (default: the ``SKLSTM_DATA`` environment
+variable), rows whose real dataset is found under ``PATH`` use it instead:
+``sp500_daily/sp500.csv`` for the stock row and ``ecg5000/`` for the ECG
+row.  A row whose files are missing falls back to generated data and says
+so in its task text.
 """
 
 import argparse
+import os
 import sys
 import time
 import warnings
+from pathlib import Path
 
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import mean_squared_error, roc_auc_score
+from sklearn.metrics import mean_absolute_error, mean_squared_error, roc_auc_score
 
-from sklstm import LSTMAnomalyDetector, LSTMClassifier, LSTMRegressor, __version__
-from sklstm.datasets import make_adding_problem, make_ecg_beats, make_memory_task
+from sklstm import (
+    LSTMAnomalyDetector,
+    LSTMClassifier,
+    LSTMRegressor,
+    WindowScaledRegressor,
+    __version__,
+    sliding_windows,
+)
+from sklstm.datasets import (
+    load_price_csv,
+    load_ucr,
+    make_adding_problem,
+    make_ecg_beats,
+    make_memory_task,
+    make_price_series,
+)
+
+# Files each row looks for under the data folder.
+SP500_FILE = Path("sp500_daily") / "sp500.csv"
+ECG5000_FILES = (
+    Path("ecg5000") / "ECG5000_TRAIN.tsv",
+    Path("ecg5000") / "ECG5000_TEST_binary.tsv",
+)
 
 
-def _memory_row(seed):
+def _real_files(data_dir, *relative):
+    """The files under ``data_dir`` if all of them exist, else None."""
+    if data_dir is None:
+        return None
+    paths = [Path(data_dir) / name for name in relative]
+    return paths if all(path.is_file() for path in paths) else None
+
+
+def _generated(task, data_dir, fallback):
+    """Task text for a row on generated data: ``fallback`` with a data dir."""
+    return task if data_dir is None else fallback
+
+
+# --------------------------------------------------------------------------
+# Rows: each takes (seed, data_dir) and returns (task, metric, score,
+# baseline, baseline name, train seconds, epochs).  data_dir is a Path or
+# None; a row that has a real dataset reads it from there when present.
+# --------------------------------------------------------------------------
+
+
+def _memory_row(seed, data_dir):
     X, y = make_memory_task(2000, 101, random_state=seed)
     X_test, y_test = make_memory_task(500, 101, random_state=seed + 1)
     t0 = time.perf_counter()
@@ -40,7 +90,7 @@ def _memory_row(seed):
     )
 
 
-def _adding_row(seed):
+def _adding_row(seed, data_dir):
     X, y = make_adding_problem(2000, 50, random_state=seed)
     X_test, y_test = make_adding_problem(500, 50, random_state=seed + 1)
     t0 = time.perf_counter()
@@ -61,9 +111,72 @@ def _adding_row(seed):
     )
 
 
-def _ecg_row(seed):
-    X, y = make_ecg_beats(400, random_state=seed)
-    X_test, y_test = make_ecg_beats(1000, random_state=seed + 1)
+STOCK_WINDOW = 30  # closes per input window
+STOCK_TEST_FRACTION = 0.2  # the latest windows, in time order
+STOCK_MAX_ITER = 30  # bounds the time; early stopping usually ends sooner
+
+
+def _stock_windows(prices):
+    """Chronological split of 30-close windows into train and test.
+
+    The ``STOCK_WINDOW`` windows just before the first test window are
+    dropped, so no training window (inputs or target) shares a close with a
+    test window.
+    """
+    X, y = sliding_windows(prices, STOCK_WINDOW)
+    start = len(X) - int(round(STOCK_TEST_FRACTION * len(X)))
+    train = slice(0, start - STOCK_WINDOW)
+    return (X[train], y[train]), (X[start:], y[start:])
+
+
+def _stock_row(seed, data_dir):
+    files = _real_files(data_dir, SP500_FILE)
+    if files is not None:
+        prices = load_price_csv(files[0]).data
+        task = "stock: S&P 500 next close"
+    else:
+        # a random walk with drift plus a mean-reverting cycle, with
+        # volatility regimes: persistence is hard to beat, as on markets
+        prices = make_price_series(2000, random_state=seed)
+        task = _generated(
+            "stock: next close, generated prices",
+            data_dir,
+            "stock: next close, generated (no sp500.csv)",
+        )
+    (X, y), (X_test, y_test) = _stock_windows(prices)
+    lstm = LSTMRegressor(
+        validation_split="last", max_iter=STOCK_MAX_ITER, random_state=seed
+    )
+    t0 = time.perf_counter()
+    model = WindowScaledRegressor(lstm).fit(X, y)
+    seconds = time.perf_counter() - t0
+    return (
+        task,
+        "test MAE",
+        mean_absolute_error(y_test, model.predict(X_test)),
+        mean_absolute_error(y_test, X_test[:, -1]),  # tomorrow = today
+        "persistence",
+        seconds,
+        model.regressor_.n_iter_,
+    )
+
+
+def _ecg_row(seed, data_dir):
+    files = _real_files(data_dir, *ECG5000_FILES)
+    if files is not None:
+        # train on the normal beats (class 1) of the training file; the test
+        # file's labels are 1 = normal, 0 = abnormal
+        X, y = load_ucr(files[0], return_X_y=True)
+        X_test, y_test = load_ucr(files[1], return_X_y=True)
+        task = "ECG5000 anomalies (30 epochs)"
+    else:
+        X, y = make_ecg_beats(400, random_state=seed)
+        X_test, y_test = make_ecg_beats(1000, random_state=seed + 1)
+        task = _generated(
+            "ECG anomalies (30 epochs)",
+            data_dir,
+            "ECG anomalies (30 epochs), generated: no ecg5000",
+        )
     normal = X[y == 1]  # the detector learns from normal beats only
     t0 = time.perf_counter()
     det = LSTMAnomalyDetector(max_iter=30, random_state=seed).fit(normal)
@@ -71,29 +184,59 @@ def _ecg_row(seed):
     auc = roc_auc_score(y_test == 1, det.score_samples(X_test))
     iso = IsolationForest(random_state=seed).fit(normal)
     base = roc_auc_score(y_test == 1, iso.score_samples(X_test))
-    return (
-        "ECG anomalies (30 epochs)",
-        "ROC AUC",
-        auc,
-        base,
-        "IsolationForest",
-        seconds,
-        det.n_iter_,
-    )
+    return (task, "ROC AUC", auc, base, "IsolationForest", seconds, det.n_iter_)
 
 
-ROWS = [_memory_row, _adding_row, _ecg_row]
+ROWS = [_memory_row, _adding_row, _stock_row, _ecg_row]
 
 
-def demo(seed=0, out=sys.stdout):
-    """Train on built-in generated data and print a result table."""
+def _check_data_dir(data_dir):
+    """``data_dir`` as a Path (None stays None); a file is an error."""
+    if data_dir is None:
+        return None
+    if not isinstance(data_dir, (str, os.PathLike)):
+        raise TypeError(
+            f"data_dir must be a path (str or os.PathLike) or None; got "
+            f"{type(data_dir).__name__}."
+        )
+    data_dir = Path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise ValueError(f"data_dir={str(data_dir)!r} is a file, not a folder.")
+    return data_dir
+
+
+def demo(seed=0, out=sys.stdout, data_dir=None):
+    """Train the default estimators and print a result table.
+
+    Parameters
+    ----------
+    seed : int, default=0
+        Seeds the generated data and the models.
+    out : file-like, default=sys.stdout
+        Where the table is written.
+    data_dir : str, os.PathLike or None, default=None
+        Folder of real datasets (``sp500_daily/``, ``ecg5000/``).  Rows
+        whose files are found there use them; the others, and every row when
+        None or when the folder does not exist, use generated data.
+
+    Returns
+    -------
+    rows : list of tuple
+        ``(task, metric, sklstm score, baseline score)`` per row.
+    """
+    data_dir = _check_data_dir(data_dir)
+    if data_dir is None:
+        source = "generated data"
+    elif data_dir.is_dir():
+        source = f"real data from {data_dir} where found, else generated data"
+    else:
+        source = f"generated data ({data_dir} not found)"
     print(
-        f"sklstm {__version__} demo: default estimators on generated data "
-        "(no downloads)\n",
+        f"sklstm {__version__} demo: default estimators on {source} (no downloads)\n",
         file=out,
     )
     header = (
-        f"{'task':<38} {'metric':<9} {'sklstm':>8} {'baseline':>9}  "
+        f"{'task':<48} {'metric':<9} {'sklstm':>8} {'baseline':>9}  "
         f"{'(baseline)':<17} {'epochs':>6} {'train s':>8}"
     )
     print(header, file=out)
@@ -102,10 +245,11 @@ def demo(seed=0, out=sys.stdout):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for make_row in ROWS:
-            task, metric, score, base, base_name, seconds, epochs = make_row(seed)
+            row = make_row(seed, data_dir)
+            task, metric, score, base, base_name, seconds, epochs = row
             rows.append((task, metric, score, base))
             print(
-                f"{task:<38} {metric:<9} {score:>8.3f} {base:>9.3f}  {base_name:<17} "
+                f"{task:<48} {metric:<9} {score:>8.3f} {base:>9.3f}  {base_name:<17} "
                 f"{epochs:>6d} {seconds:>8.1f}",
                 file=out,
                 flush=True,
@@ -122,9 +266,18 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="train on built-in data, print a result table")
     p_demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p_demo.add_argument(
+        "--data-dir",
+        type=Path,
+        default=os.environ.get("SKLSTM_DATA") or None,
+        metavar="PATH",
+        help="folder of real datasets (sp500_daily/, ecg5000/); rows whose "
+        "files are missing use generated data (default: $SKLSTM_DATA if set, "
+        "else generated data only)",
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo(seed=args.seed)
+        demo(seed=args.seed, data_dir=args.data_dir)
     return 0
 
 
