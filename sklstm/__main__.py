@@ -22,26 +22,34 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import mean_absolute_error, mean_squared_error, roc_auc_score
+from sklearn.pipeline import make_pipeline
 
 from sklstm import (
+    Embedder,
     LSTMAnomalyDetector,
     LSTMClassifier,
+    LSTMLanguageModel,
     LSTMRegressor,
     WindowScaledRegressor,
     __version__,
     sliding_windows,
 )
 from sklstm.datasets import (
+    load_polarity,
     load_price_csv,
+    load_text,
     load_ucr,
     make_adding_problem,
     make_ecg_beats,
     make_memory_task,
     make_price_series,
+    make_sentiment_texts,
+    make_text_corpus,
 )
 
 # Files each row looks for under the data folder.
@@ -50,6 +58,13 @@ ECG5000_FILES = (
     Path("ecg5000") / "ECG5000_TRAIN.tsv",
     Path("ecg5000") / "ECG5000_TEST_binary.tsv",
 )
+MR_FILES = (
+    Path("rt_polarity") / "rt-polarity.pos",
+    Path("rt_polarity") / "rt-polarity.neg",
+)
+SHAKESPEARE_FILE = Path("tiny_shakespeare") / "input.txt"
+LM_WORDS = 20_000  # words of the corpus the next-word row trains on
+LM_MAX_ITER = 8  # bounds the time of the next-word row
 
 
 def _real_files(data_dir, *relative):
@@ -108,6 +123,77 @@ def _adding_row(seed, data_dir):
         "predict the mean",
         seconds,
         reg.n_iter_,
+    )
+
+
+def _sentiment_row(seed, data_dir):
+    files = _real_files(data_dir, *MR_FILES)
+    if files is not None:
+        data = load_polarity(files[0].parent)
+        texts, y = np.array(data.data, dtype=object), data.target
+        order = np.random.RandomState(0).permutation(len(texts))
+        texts, y = texts[order], y[order]
+        n = int(0.9 * len(texts))
+        (X, y), (X_test, y_test) = (texts[:n], y[:n]), (texts[n:], y[n:])
+        task = "sentiment: MR movie-review sentences"
+    else:
+        X, y = make_sentiment_texts(1000, random_state=seed)
+        X_test, y_test = make_sentiment_texts(500, random_state=seed + 1)
+        task = _generated(
+            "sentiment: generated review sentences",
+            data_dir,
+            "sentiment: generated (no rt_polarity)",
+        )
+    model = make_pipeline(
+        Embedder(random_state=seed), LSTMClassifier(random_state=seed)
+    )
+    t0 = time.perf_counter()
+    model.fit(X, y)
+    seconds = time.perf_counter() - t0
+    base = DummyClassifier().fit(X, y).score(X_test, y_test)
+    return (
+        task,
+        "accuracy",
+        model.score(X_test, y_test),
+        base,
+        "majority class",
+        seconds,
+        model[-1].n_iter_,
+    )
+
+
+def _next_word_row(seed, data_dir):
+    files = _real_files(data_dir, SHAKESPEARE_FILE)
+    if files is not None:
+        words = load_text(files[0]).split(" ")
+        task = f"next word: Shakespeare, {LM_WORDS // 1000}k words"
+    else:
+        words = make_text_corpus(LM_WORDS * 10 // 9, random_state=seed).split(" ")
+        task = _generated(
+            "next word: generated English-like text",
+            data_dir,
+            "next word: generated (no tiny_shakespeare)",
+        )
+    n = int(0.9 * min(len(words), LM_WORDS * 10 // 9))
+    embedder = Embedder(random_state=seed)
+    X = embedder.fit_transform([" ".join(words[:n])])
+    X_test = embedder.transform([" ".join(words[n : n * 10 // 9])])
+    lm = LSTMLanguageModel(max_iter=LM_MAX_ITER, random_state=seed)
+    t0 = time.perf_counter()
+    lm.fit(X)
+    seconds = time.perf_counter() - t0
+    # unigram model of the training tokens (add-one), the baseline
+    counts = np.bincount(X._ids, minlength=len(embedder.words_))[1:] + 1.0
+    logp = np.log(counts / counts.sum())
+    unigram = float(np.exp(-np.mean(logp[X_test._ids[1:] - 1])))
+    return (
+        task,
+        "perplexity",
+        lm.perplexity(X_test),
+        unigram,
+        "unigram",
+        seconds,
+        lm.n_iter_,
     )
 
 
@@ -187,7 +273,14 @@ def _ecg_row(seed, data_dir):
     return (task, "ROC AUC", auc, base, "IsolationForest", seconds, det.n_iter_)
 
 
-ROWS = [_memory_row, _adding_row, _stock_row, _ecg_row]
+ROWS = [
+    _memory_row,
+    _adding_row,
+    _stock_row,
+    _ecg_row,
+    _sentiment_row,
+    _next_word_row,
+]
 
 
 def _check_data_dir(data_dir):
@@ -236,7 +329,7 @@ def demo(seed=0, out=sys.stdout, data_dir=None):
         file=out,
     )
     header = (
-        f"{'task':<48} {'metric':<9} {'sklstm':>8} {'baseline':>9}  "
+        f"{'task':<48} {'metric':<10} {'sklstm':>8} {'baseline':>9}  "
         f"{'(baseline)':<17} {'epochs':>6} {'train s':>8}"
     )
     print(header, file=out)
@@ -249,7 +342,7 @@ def demo(seed=0, out=sys.stdout, data_dir=None):
             task, metric, score, base, base_name, seconds, epochs = row
             rows.append((task, metric, score, base))
             print(
-                f"{task:<48} {metric:<9} {score:>8.3f} {base:>9.3f}  {base_name:<17} "
+                f"{task:<48} {metric:<10} {score:>8.3f} {base:>9.3f}  {base_name:<17} "
                 f"{epochs:>6d} {seconds:>8.1f}",
                 file=out,
                 flush=True,

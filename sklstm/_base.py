@@ -45,6 +45,13 @@ def _hidden_sizes(hidden_layer_sizes):
     return tuple(int(h) for h in sizes)
 
 
+def _dropout_rate(dropout, tokens):
+    """The rate of ``dropout='auto'``: 0.5 for token input, else none."""
+    if dropout == "auto":
+        return 0.5 if tokens else 0.0
+    return dropout
+
+
 def check_sample_weight(sample_weight, n_samples):
     """Validate ``sample_weight`` into a float64 array of shape (n_samples,)."""
     if sample_weight is None:
@@ -117,7 +124,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             Interval(Integral, 1, None, closed="left"),
         ],
         "bidirectional": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "return_sequences": ["boolean", StrOptions({"auto"})],
         "solver": [StrOptions({"adam", "rmsprop", "sgd"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -350,7 +357,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             _hidden_sizes(self.hidden_layer_sizes),
             self.n_outputs_,
             bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            dropout=_dropout_rate(self.dropout, tokens is not None),
+            dropout_outer=tokens is not None,
             return_sequences=self._sequence_targets,
             dtype=_DTYPE,
             xp=xp,

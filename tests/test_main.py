@@ -6,7 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sklstm import LSTMAnomalyDetector, LSTMRegressor
+from sklstm import (
+    LSTMAnomalyDetector,
+    LSTMClassifier,
+    LSTMLanguageModel,
+    LSTMRegressor,
+)
 from sklstm import __main__ as cli
 
 
@@ -34,6 +39,8 @@ def tiny_models(monkeypatch):
     """The demo's rows train one-epoch, 4-unit models: a smoke test."""
     monkeypatch.setattr(cli, "LSTMRegressor", _tiny(LSTMRegressor))
     monkeypatch.setattr(cli, "LSTMAnomalyDetector", _tiny(LSTMAnomalyDetector))
+    monkeypatch.setattr(cli, "LSTMClassifier", _tiny(LSTMClassifier))
+    monkeypatch.setattr(cli, "LSTMLanguageModel", _tiny(LSTMLanguageModel))
 
 
 def test_demo_prints_one_line_per_row(monkeypatch):
@@ -134,3 +141,21 @@ def test_real_data_rows(tiny_models, data_dir):
     ecg = cli._ecg_row(0, data_dir)
     assert ecg[0] == "ECG5000 anomalies (30 epochs)"
     assert 0.5 < ecg[3] <= 1  # IsolationForest's ROC AUC
+
+
+@quiet
+def test_text_rows(tiny_models, tmp_path):
+    task, metric, score, base, name, seconds, epochs = cli._sentiment_row(0, None)
+    assert task == "sentiment: generated review sentences" and metric == "accuracy"
+    assert 0 <= score <= 1 and name == "majority class" and epochs == 1
+    task, metric, score, base, name, seconds, epochs = cli._next_word_row(0, tmp_path)
+    assert task == "next word: generated (no tiny_shakespeare)"
+    assert metric == "perplexity" and name == "unigram" and score > 1 and base > 1
+
+
+@quiet
+def test_real_text_rows(tiny_models, data_dir):
+    if not (data_dir / "rt_polarity").is_dir():
+        pytest.skip("rt_polarity not available")
+    assert cli._sentiment_row(0, data_dir)[0] == "sentiment: MR movie-review sentences"
+    assert cli._next_word_row(0, data_dir)[0].startswith("next word: Shakespeare")

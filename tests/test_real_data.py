@@ -28,8 +28,9 @@ def test_default_classifier_on_ecg5000(data_dir):
 def test_default_text_pipeline_on_mr(data_dir):
     """MR sentence polarity: raw strings → Embedder → LSTMClassifier, every
     parameter at its default (PPMI vectors, fine-tuned); fixed shuffle, last
-    10 % test, as in the text issue.  Measured 0.742 with seed 0 (0.742-0.789
-    over seeds 0-4); the PyTorch references on this split are 0.755-0.766."""
+    10 % test, as in the text issue.  Measured 0.779 with seed 0 (0.769-0.784
+    over seeds 0-4, with dropout='auto': 0.5 on token input); the PyTorch
+    references on this split are 0.755-0.766."""
     folder = data_dir / "rt_polarity"
     if not folder.is_dir():
         pytest.skip("rt_polarity not available")
@@ -40,7 +41,7 @@ def test_default_text_pipeline_on_mr(data_dir):
     n = int(0.9 * len(texts))
     model = make_pipeline(Embedder(random_state=0), LSTMClassifier(random_state=0))
     model.fit(texts[:n], y[:n])
-    assert model.score(texts[n:], y[n:]) >= 0.72
+    assert model.score(texts[n:], y[n:]) >= 0.76
     assert not np.array_equal(model[-1].embeddings_, model[0].vectors_)  # tuned
 
 
