@@ -24,6 +24,7 @@ Usage::
     python benchmarks/bench_language_model.py                 # both, seed 0
     python benchmarks/bench_language_model.py --seeds 0 1 2
     python benchmarks/bench_language_model.py --throughput-only
+    python benchmarks/bench_language_model.py --throughput-only --torch-reference
 
 The data is ``tiny_shakespeare/input.txt`` under ``--data-dir`` (default:
 ``$SKLSTM_DATA``, else ``shared/data`` next to the repository); with
@@ -251,6 +252,77 @@ def run_throughput(V, rounds, steps, threads):
     return torch_s, ours
 
 
+_REFERENCE = r"""
+import json, math, sys, time
+import numpy as np, torch
+cfg = json.loads(sys.argv[1])
+torch.set_num_threads(cfg["threads"]); torch.manual_seed(0)
+train = np.load(cfg["train"]); test = np.load(cfg["test"]); V = cfg["V"]
+H = E = 200; T, B = 35, 20
+class LM(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = torch.nn.Embedding(V, E)
+        self.lstm = torch.nn.LSTM(E, H, 2)
+        self.out = torch.nn.Linear(H, V - 1)
+        for p in self.parameters():
+            torch.nn.init.uniform_(p, -0.1, 0.1)
+    def forward(self, x, state):
+        y, state = self.lstm(self.emb(x), state)
+        return self.out(y), state
+def grid(ids):
+    L = len(ids) // B
+    return torch.from_numpy(ids[: L * B].reshape(B, L).T.astype(np.int64))
+model = LM(); opt = torch.optim.SGD(model.parameters(), lr=1.0)
+def evaluate(ids):
+    model.eval(); g = grid(ids); state = None; nll = n = 0; hits = [0, 0]
+    with torch.no_grad():
+        for t in range(0, len(g) - 1, T):
+            x, y = g[t:t + T], g[t + 1:t + T + 1] - 1
+            z, state = model(x[: len(y)], state)
+            z, y = z.reshape(-1, V - 1), y.reshape(-1)
+            nll += torch.nn.functional.cross_entropy(z, y, reduction="sum").item()
+            n += len(y)
+            top = z.topk(5, dim=1).indices
+            hits[0] += (top[:, 0] == y).sum().item()
+            hits[1] += (top == y[:, None]).any(1).sum().item()
+    model.train()
+    return math.exp(nll / n), hits[0] / n, hits[1] / n
+g = grid(train)
+for epoch in range(13):
+    for group in opt.param_groups:
+        group["lr"] = 0.5 ** max(0, epoch - 3)
+    state, t0 = None, time.time()
+    for t in range(0, len(g) - 1, T):
+        x, y = g[t:t + T], g[t + 1:t + T + 1] - 1
+        z, state = model(x[: len(y)], state)
+        state = tuple(s.detach() for s in state)
+        loss = torch.nn.functional.cross_entropy(z.reshape(-1, V - 1), y.reshape(-1))
+        opt.zero_grad(); loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0); opt.step()
+    ppl, top1, top5 = evaluate(test)
+    print(f"epoch {epoch + 1}: test perplexity {ppl:.1f}, top-1 {top1:.3f}, "
+          f"top-5 {top5:.3f}, {time.time() - t0:.0f} s", flush=True)
+"""
+
+
+def run_reference(text, threads):
+    """Train the Zaremba 'small' model in torch on the same tokens."""
+    import tempfile
+
+    from sklstm import Embedder
+
+    embedder = Embedder(vectors="random", random_state=0)
+    X_train, X_test = split_tokens(text, embedder)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {"train": f"{tmp}/train.npy", "test": f"{tmp}/test.npy"}
+        np.save(paths["train"], X_train._ids)
+        np.save(paths["test"], X_test._ids)
+        cfg = dict(paths, V=len(embedder.words_), threads=threads)
+        print("\nReference: Zaremba 'small' in torch on the same tokens (13 epochs)")
+        subprocess.run([sys.executable, "-c", _REFERENCE, json.dumps(cfg)], check=False)
+
+
 def _torch_version():
     try:
         import torch
@@ -280,6 +352,11 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--torch-reference",
+        action="store_true",
+        help="also train the Zaremba 'small' model in torch (about 5 min)",
+    )
     args = parser.parse_args(argv)
     print(environment())
     text, source = load_corpus(args.data_dir, args.synthetic)
@@ -297,6 +374,8 @@ def main(argv=None):
         print("\ntorch is not installed: no throughput reference.")
         return 0
     run_throughput(V, args.rounds, args.steps, args.threads)
+    if args.torch_reference:
+        run_reference(text, args.threads)
     return 0
 
 

@@ -10,8 +10,8 @@ text, and uses it to suggest and to generate words.
 
 The model trains on a bounded part of the corpus for a few epochs, so that
 the example runs in about a minute; the full run, on the whole training
-part until early stopping, is ``benchmarks/bench_language_model.py``
-(full-corpus figures: see the benchmark).
+part until early stopping, is ``benchmarks/bench_language_model.py``:
+test perplexity 201, top-5 accuracy 0.342, in 11 epochs.
 """
 
 # %%
@@ -285,7 +285,9 @@ for temperature in (0, 0.8):
 # quarter of the training part), the model has learned the look of the
 # text (names followed by ":", punctuation, frequent phrases such as "my
 # lord") more than its sense.  ``benchmarks/bench_language_model.py``
-# trains the same model on the whole training part until early stopping
-# (full-corpus figures: see the benchmark).
+# trains the same model on the whole training part until early stopping:
+# test perplexity 201 and top-5 accuracy 0.342 after 11 epochs (4 minutes
+# on two cores), against 335 and 0.252 for a unigram model and 752 and
+# 0.331 for an add-one bigram.
 
 # sphinx_gallery_thumbnail_number = 1
