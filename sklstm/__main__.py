@@ -109,14 +109,16 @@ def _adding_row(seed, data_dir):
     X, y = make_adding_problem(2000, 50, random_state=seed)
     X_test, y_test = make_adding_problem(500, 50, random_state=seed + 1)
     t0 = time.perf_counter()
-    reg = LSTMRegressor(random_state=seed).fit(X, y)
+    # capped: the loss keeps improving slowly for 130+ epochs (tol is
+    # relative to the first epoch's loss), 60 are far below the baseline
+    reg = LSTMRegressor(max_iter=60, random_state=seed).fit(X, y)
     seconds = time.perf_counter() - t0
     mse = mean_squared_error(y_test, reg.predict(X_test))
     base = mean_squared_error(
         y_test, DummyRegressor().fit(X[:, 0], y).predict(X_test[:, 0])
     )
     return (
-        "adding problem, 50 steps",
+        "adding problem, 50 steps (60 epochs)",
         "test MSE",
         mse,
         base,
