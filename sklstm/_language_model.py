@@ -263,7 +263,6 @@ class LSTMLanguageModel(BaseEstimator):
             self.tol, 0, params=net.trainable_arrays(), monitor=monitor
         )
         rs = self._random_state
-        bad = 0
         stopped = False
         for _ in range(self.max_iter):
             t0 = time.time()
@@ -309,14 +308,11 @@ class LSTMLanguageModel(BaseEstimator):
             stopper.on_epoch_end(self.n_iter_, logs)
             if len(val) and stopper.best_epoch == self.n_iter_:
                 self.best_validation_score_ = -logs["validation_loss"]
-            if stopper.count == 0:  # improved by at least tol
-                bad = 0
-            else:
-                bad += 1
-                if bad >= self.n_iter_no_change:
-                    stopped = True
-                    break
-                for o in opts:  # anneal on a plateau
+            if stopper.count >= self.n_iter_no_change:  # epochs without tol gain
+                stopped = True
+                break
+            if stopper.count > 0:  # anneal on a plateau
+                for o in opts:
                     if o is not None:
                         o.learning_rate /= 4.0
         stopper.restore()
