@@ -276,11 +276,8 @@ class LSTMLanguageModel(BaseEstimator):
                 ids = grid[t : t + self.bptt + 1]
                 loss, state = self._train_step(net, opts, ids, state, xp)
                 if not math.isfinite(loss):
-                    raise ValueError(
-                        f"The training loss became NaN or infinite in epoch "
-                        f"{self.n_iter_ + 1}; lower learning_rate_init or set "
-                        "clip_norm."
-                    )
+                    self._diverged(stopper)
+                    return
                 n = (len(ids) - 1) * ids.shape[1]
                 total, count = total + loss * n, count + n
                 for cb in callbacks:
@@ -323,6 +320,25 @@ class LSTMLanguageModel(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _diverged(self, stopper):
+        """A NaN or infinite loss: keep the best epoch's weights if there is
+        one (with a warning), else there is no usable model."""
+        message = (
+            f"The training loss became NaN or infinite in epoch {self.n_iter_ + 1}"
+        )
+        if stopper.best_params is None:
+            raise ValueError(
+                f"{message}; no usable model was found. Lower "
+                "learning_rate_init or set clip_norm."
+            )
+        stopper.restore()
+        warnings.warn(
+            f"{message}; training stopped and the weights of the best epoch were "
+            "restored. Lower learning_rate_init or set clip_norm.",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def _train_step(self, net, opts, ids, state, xp):
         """One chunk: forward from ``state``, backward, update; returns the

@@ -175,3 +175,27 @@ def test_bad_input(fitted, corpus):
     tiny = TokenSequences([[2, 3]], np.zeros((5, 4), np.float32))
     with pytest.raises(ValueError, match="too few"):
         LSTMLanguageModel(batch_size=20).fit(tiny)
+
+
+def test_divergence_keeps_the_best_epoch_or_fails_clearly(corpus, monkeypatch):
+    X = Embedder(vectors="random", n_dims=8, random_state=0).fit_transform(corpus[0])
+    steps = {"n": 0, "limit": 0}
+    original = LSTMLanguageModel._train_step
+
+    def nan_after_limit(self, net, opts, ids, state, xp):
+        steps["n"] += 1
+        loss, state = original(self, net, opts, ids, state, xp)
+        return (float("nan") if steps["n"] > steps["limit"] else loss), state
+
+    monkeypatch.setattr(LSTMLanguageModel, "_train_step", nan_after_limit)
+    # NaN at the very first step: nothing to fall back on
+    with pytest.raises(ValueError, match="no usable model"):
+        LSTMLanguageModel(**FAST, max_iter=3).fit(X)
+    # count the steps of one epoch, then let the second epoch diverge
+    steps.update(n=0, limit=10**9)
+    LSTMLanguageModel(**FAST, max_iter=1).fit(X)
+    steps.update(limit=steps["n"] + 1, n=0)
+    with pytest.warns(UserWarning, match="best epoch were restored"):
+        lm = LSTMLanguageModel(**FAST, max_iter=3).fit(X)
+    assert lm.n_iter_ == 1
+    assert np.isfinite(lm.score(X[:5]))
