@@ -7,6 +7,7 @@ CuPy is imported lazily, on the first request for a GPU, never at
 the NumPy API on it.
 """
 
+import functools
 import importlib
 import sys
 from contextlib import nullcontext
@@ -77,7 +78,10 @@ def to_numpy(a):
     return np.asarray(a)
 
 
-_BLAS = []  # the process's ThreadpoolController, made on first use
+@functools.cache
+def _blas_controller():
+    """The process's ThreadpoolController, made on first use."""
+    return ThreadpoolController()
 
 
 def blas_threads(n, xp):
@@ -91,6 +95,4 @@ def blas_threads(n, xp):
     """
     if n is None or xp is not np:
         return nullcontext()
-    if not _BLAS:
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=n, user_api="blas")
+    return _blas_controller().limit(limits=n, user_api="blas")

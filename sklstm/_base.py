@@ -25,7 +25,7 @@ from sklstm._backend import get_namespace, to_numpy
 from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
 from sklstm._functional import LOSSES
 from sklstm._network import LSTMNetwork
-from sklstm._optimizers import clip_grad_norm, make_optimizer
+from sklstm._optimizers import apply_gradients, make_optimizer
 from sklstm._sequences import check_sequences, iter_batches
 
 _DTYPE = np.float32
@@ -506,13 +506,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         net.backward(dZ.reshape(Z.shape), cache)
         if self.alpha > 0:  # scaled by the batch size, as in MLP
             loss += net.add_weight_decay(self.alpha / len(idx))
-        opt, table_opt = opts
-        if net.trainable_embeddings:
-            clip_grad_norm([net.grads, net.table_grad], self.clip_norm, xp=xp)
-            table_opt.update_rows(net.table, net.table_rows, net.table_grad, xp=xp)
-        else:
-            clip_grad_norm(net.grads, self.clip_norm, xp=xp)
-        opt.update_params(net.params, net.grads, xp=xp)
+        apply_gradients(net, opts, self.clip_norm, xp=xp)
         return loss
 
     def _targets_and_weights(self, Y, sw, idx, lengths, z_shape, xp):

@@ -19,8 +19,8 @@ from sklstm._base import _DTYPE, _hidden_sizes
 from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
-from sklstm._optimizers import clip_grad_norm, make_optimizer
-from sklstm._sequences import TokenSequences
+from sklstm._optimizers import apply_gradients, make_optimizer
+from sklstm._sequences import SequenceData, TokenSequences
 
 _PREDICT_BATCH = 256
 _UNK = 1  # Embedder's id of <unk>; output k predicts id k + 1
@@ -356,13 +356,7 @@ class LSTMLanguageModel(BaseEstimator):
         targets = (ids[1:] - 1).ravel()
         loss, dZ = token_cross_entropy(Z.reshape(Z.shape[0], -1), targets, xp=xp)
         net.backward(dZ.reshape(Z.shape), cache)
-        opt, table_opt = opts
-        if table_opt is not None:
-            clip_grad_norm([net.grads, net.table_grad], self.clip_norm, xp=xp)
-            table_opt.update_rows(net.table, net.table_rows, net.table_grad, xp=xp)
-        else:
-            clip_grad_norm(net.grads, self.clip_norm, xp=xp)
-        opt.update_params(net.params, net.grads, xp=xp)
+        apply_gradients(net, opts, self.clip_norm, xp=xp)
         return loss, state
 
     def _stream_loss(self, net, stream, xp, k=()):
@@ -465,11 +459,14 @@ class LSTMLanguageModel(BaseEstimator):
         xp = get_namespace(self.device)
         net = self._network(xp, fitted=True)
         net.return_sequences = False
+        seqs = SequenceData(
+            tokens._ids, tokens.lengths, tokens.offsets, "tokens", tokens=tokens
+        )
         out = np.empty((len(tokens), len(self.classes_)), dtype=_DTYPE)
         for start in range(0, len(tokens), _PREDICT_BATCH):
             idx = np.arange(start, min(start + _PREDICT_BATCH, len(tokens)))
-            ids, lengths = _padded(tokens, idx)
-            Z, _ = net.forward(xp.asarray(ids), lengths, training=False)
+            ids, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
+            Z, _ = net.forward(ids, lengths, training=False)
             out[idx] = to_numpy(log_softmax(Z, xp=xp)).T
         return out
 
@@ -590,6 +587,7 @@ class LSTMLanguageModel(BaseEstimator):
             self.classes_ = np.asarray(words, dtype=object)[1:]
             self.n_features_in_ = X.n_dims
             self._n_tokens = X.n_tokens
+            self._trainable_table = X.trainable
             return X
         if X.n_tokens != self._n_tokens or X.n_dims != self.n_features_in_:
             raise ValueError(
@@ -615,7 +613,8 @@ class LSTMLanguageModel(BaseEstimator):
             dtype=_DTYPE,
             xp=xp,
             n_tokens=self._n_tokens,
-            trainable_embeddings=True,
+            # a frozen table needs no gradient (nor the input's, through layer 0)
+            trainable_embeddings=self._trainable_table,
         )
         if fitted:
             net.set_coefs(self.coefs_)
@@ -656,12 +655,3 @@ def _stream_grid(stream, n_streams):
     return np.ascontiguousarray(
         stream[: L * n_streams].reshape(n_streams, L).T, dtype=np.intp
     )
-
-
-def _padded(tokens, idx):
-    """Zero-padded ids (T, B) and lengths of the texts ``idx``."""
-    lengths = tokens.lengths[idx]
-    ids = np.zeros((int(lengths.max()), len(idx)), dtype=np.intp)
-    for j, i in enumerate(idx):
-        ids[: lengths[j], j] = tokens.ids(i)
-    return ids, lengths

@@ -29,6 +29,23 @@ def clip_grad_norm(grads, max_norm, *, xp):
     return norm
 
 
+def apply_gradients(net, opts, clip_norm, *, xp):
+    """Clip a network's gradients and update its parameters in place.
+
+    ``opts`` is ``[optimizer of the flat parameters, optimizer of the token
+    table or None]``.  When the table is fine-tuned, the gradient of the
+    batch's rows is clipped jointly with the others and only those rows are
+    updated.
+    """
+    opt, table_opt = opts
+    if net.trainable_embeddings:
+        clip_grad_norm([net.grads, net.table_grad], clip_norm, xp=xp)
+        table_opt.update_rows(net.table, net.table_rows, net.table_grad, xp=xp)
+    else:
+        clip_grad_norm(net.grads, clip_norm, xp=xp)
+    opt.update_params(net.params, net.grads, xp=xp)
+
+
 class _Optimizer:
     _state = ()
 
@@ -170,4 +187,11 @@ def make_optimizer(solver, learning_rate, **kwargs):
     return SOLVERS[solver](learning_rate, **kwargs)
 
 
-__all__ = ["Adam", "RMSprop", "SGD", "clip_grad_norm", "make_optimizer"]
+__all__ = [
+    "Adam",
+    "RMSprop",
+    "SGD",
+    "apply_gradients",
+    "clip_grad_norm",
+    "make_optimizer",
+]

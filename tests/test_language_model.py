@@ -199,3 +199,11 @@ def test_divergence_keeps_the_best_epoch_or_fails_clearly(corpus, monkeypatch):
         lm = LSTMLanguageModel(**FAST, max_iter=3).fit(X)
     assert lm.n_iter_ == 1
     assert np.isfinite(lm.score(X[:5]))
+
+
+def test_frozen_table_is_left_as_given(corpus):
+    emb = Embedder(vectors="random", n_dims=8, trainable=False, random_state=0)
+    X = emb.fit_transform(corpus[0][:200])
+    lm = LSTMLanguageModel(**FAST, max_iter=2).fit(X)
+    np.testing.assert_array_equal(lm.embeddings_, emb.vectors_)
+    assert lm.predict(emb.transform(["the dog"])).shape == (1,)
