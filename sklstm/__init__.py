@@ -10,6 +10,7 @@ from sklstm._classifier import LSTMClassifier
 from sklstm._forecasting import WindowScaledRegressor
 from sklstm._language_model import LSTMLanguageModel
 from sklstm._regressor import LSTMRegressor
+from sklstm._transcriber import LSTMTranscriber
 from sklstm.preprocessing import (
     Embedder,
     Normaliser,
@@ -26,6 +27,7 @@ __all__ = [
     "LSTMClassifier",
     "LSTMLanguageModel",
     "LSTMRegressor",
+    "LSTMTranscriber",
     "Normaliser",
     "SpectrogramTransformer",
     "TokenSequences",

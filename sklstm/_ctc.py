@@ -1,0 +1,331 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""Connectionist Temporal Classification: the loss, decoders and edit distance.
+
+CTC (Graves et al., 2006) trains a network that emits one distribution per
+frame over the labels plus a *blank* to output a shorter label sequence:
+an alignment is a label (or blank) per frame, and it maps to a labelling by
+merging repeated labels and then removing blanks (``-aa-b-`` → ``ab``).
+The loss is ``-log`` of the summed probability of every alignment of the
+target, computed in log space by the forward-backward recursion over the
+*extended* target ``blank l1 blank l2 ... blank`` (``S = 2 L + 1`` states).
+
+Layout follows :mod:`sklstm._functional`: scores are ``(K, T, B)``
+(classes, frames, sequences) and the blank is class 0.  The recursions run
+over frames with whole-batch array operations, so the same code serves
+NumPy and CuPy; targets, lengths and decoding live on the host.
+"""
+
+import numpy as np
+
+from sklstm._backend import to_numpy
+from sklstm._functional import log_softmax
+
+BLANK = 0
+
+
+def min_frames(labels):
+    """Frames a label sequence needs: its length plus one blank between
+    each pair of equal neighbours (``'ee'`` needs ``e - e``)."""
+    labels = np.asarray(labels)
+    return len(labels) + int(np.count_nonzero(labels[1:] == labels[:-1]))
+
+
+def _extended(labels, xp):
+    """Extended targets (B, S), the valid states and the allowed skips."""
+    B = len(labels)
+    L = np.array([len(lab) for lab in labels])
+    S_len = 2 * L + 1
+    S = max(int(S_len.max()), 3)  # room for the shifts of the recursions
+    ext = np.full((B, S), BLANK, dtype=np.intp)
+    for b, lab in enumerate(labels):
+        ext[b, 1 : 2 * len(lab) : 2] = lab
+    s = np.arange(S)
+    valid = s[None, :] < S_len[:, None]
+    # s - 2 -> s skips the blank between two different labels
+    skip = np.zeros((B, S), dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != BLANK) & (ext[:, 2:] != ext[:, :-2])
+    end = (s[None, :] == S_len[:, None] - 1) | (s[None, :] == S_len[:, None] - 2)
+    return ext, valid, skip & valid, end & valid
+
+
+def _logaddexp3(a, b, c, xp):
+    return xp.logaddexp(xp.logaddexp(a, b), c)
+
+
+def _emissions(logp, labels, xp):
+    """Emission log-probabilities of the extended states (T, B, S), the
+    allowed skips (B, S) and the end states (B, S)."""
+    B = logp.shape[1]
+    ext, valid, skip, end = _extended(labels, xp)
+    emit = logp[:, xp.arange(B)[:, None], xp.asarray(ext)]
+    emit = xp.where(xp.asarray(valid)[None], emit, -np.inf)
+    return ext, valid, emit, xp.asarray(skip), end
+
+
+def _forward(emit, skip, lengths, xp):
+    """alpha[t, b, s]: log-probability of the frames up to ``t`` of the
+    alignments ending in state ``s``; frozen past each sequence's end."""
+    T, B, S = emit.shape
+    neg = xp.asarray(-np.inf, dtype=emit.dtype)
+    pad1 = xp.full((B, 1), -np.inf, dtype=emit.dtype)
+    pad2 = xp.full((B, 2), -np.inf, dtype=emit.dtype)
+    alpha = xp.full((T, B, S), -np.inf, dtype=emit.dtype)
+    alpha[0, :, :2] = emit[0, :, :2]
+    for t in range(1, T):
+        prev = alpha[t - 1]
+        one = xp.concatenate([pad1, prev[:, :-1]], axis=1)
+        two = xp.where(skip, xp.concatenate([pad2, prev[:, :-2]], axis=1), neg)
+        step = _logaddexp3(prev, one, two, xp) + emit[t]
+        running = xp.asarray(t < lengths)[:, None]
+        alpha[t] = xp.where(running, step, prev)
+    return alpha
+
+
+def _total(alpha, end, lengths, xp):
+    """log p(target) of each sequence: the end states at its last frame."""
+    B = alpha.shape[1]
+    last = alpha[xp.asarray(lengths - 1), xp.arange(B)]  # (B, S)
+    last = xp.where(xp.asarray(end), last, -np.inf)
+    top = last.max(axis=1)
+    safe = xp.where(xp.isfinite(top), top, 0)
+    with np.errstate(divide="ignore"):  # no alignment: log 0 = -inf
+        return safe + xp.log(xp.exp(last - safe[:, None]).sum(axis=1))
+
+
+def ctc_log_likelihood(logp, labels, input_lengths, *, xp):
+    """``log p(labels[b] | frames of b)`` for each b (the forward pass only).
+
+    Parameters are those of :func:`ctc_forward_backward`.
+    """
+    lengths = np.asarray(input_lengths)
+    _, _, emit, skip, end = _emissions(logp, labels, xp)
+    return _total(_forward(emit, skip, lengths, xp), end, lengths, xp)
+
+
+def ctc_forward_backward(logp, labels, input_lengths, *, xp):
+    """Log-likelihood of each target and the state posteriors.
+
+    Parameters
+    ----------
+    logp : array of shape (T, B, K)
+        Log-probabilities of each class at each frame.
+    labels : list of B int arrays
+        Targets, values in ``1 .. K - 1`` (0 is the blank).
+    input_lengths : ndarray of shape (B,)
+        Valid frames of each sequence (host).
+
+    Returns
+    -------
+    log_likelihood : array of shape (B,)
+        ``log p(labels[b] | frames of b)``; ``-inf`` when the target needs
+        more frames than the sequence has.
+    occupancy : array of shape (T, B, K)
+        Posterior probability that frame ``t`` emits class ``k``, summed
+        over the alignments (0 on padded frames).
+    """
+    T, B, K = logp.shape
+    lengths = np.asarray(input_lengths)
+    ext, valid, emit, skip, end = _emissions(logp, labels, xp)
+    S = ext.shape[1]
+    neg = xp.asarray(-np.inf, dtype=logp.dtype)
+    pad1 = xp.full((B, 1), -np.inf, dtype=logp.dtype)
+    pad2 = xp.full((B, 2), -np.inf, dtype=logp.dtype)
+    alpha = _forward(emit, skip, lengths, xp)
+    log_likelihood = _total(alpha, end, lengths, xp)
+
+    # beta[t, b, s]: log-probability of the frames after t given state s at t
+    beta = xp.full((T, B, S), -np.inf, dtype=logp.dtype)
+    final = xp.where(xp.asarray(end), xp.asarray(0.0, dtype=logp.dtype), neg)
+    for t in range(T - 1, -1, -1):
+        if t == T - 1:
+            step = xp.full((B, S), -np.inf, dtype=logp.dtype)
+        else:
+            nxt = beta[t + 1] + emit[t + 1]
+            one = xp.concatenate([nxt[:, 1:], pad1], axis=1)
+            two_src = xp.where(skip, nxt, neg)  # skip[s + 2] allows s -> s + 2
+            two = xp.concatenate([two_src[:, 2:], pad2], axis=1)
+            step = _logaddexp3(nxt, one, two, xp)
+        at_end = xp.asarray(t == lengths - 1)[:, None]
+        inside = xp.asarray(t < lengths - 1)[:, None]
+        beta[t] = xp.where(at_end, final, xp.where(inside, step, neg))
+
+    with np.errstate(invalid="ignore"):
+        post = xp.exp(alpha + beta - log_likelihood[None, :, None])
+    post = xp.where(xp.isfinite(log_likelihood)[None, :, None], post, 0)
+    # sum the states of each class: (B, T, S) @ (B, S, K) -> (B, T, K)
+    onehot = np.zeros((B, S, K), dtype=logp.dtype)
+    onehot[np.arange(B)[:, None], np.arange(S)[None, :], ext] = valid
+    occupancy = xp.matmul(post.transpose(1, 0, 2), xp.asarray(onehot))
+    return log_likelihood, occupancy.transpose(1, 0, 2)
+
+
+def ctc_loss(Z, labels, input_lengths, w, *, xp):
+    """Weighted mean CTC loss of the scores ``Z`` and its gradient.
+
+    Parameters
+    ----------
+    Z : array of shape (K, T, B)
+        Scores (logits) of the blank (class 0) and the labels at each frame.
+    labels : list of B int arrays
+        Target label sequences, values in ``1 .. K - 1``.
+    input_lengths : ndarray of shape (B,)
+        Valid frames of each sequence (host).
+    w : array of shape (B,)
+        Non-negative weight of each sequence.
+
+    Returns
+    -------
+    loss : float
+        ``sum_b w_b * -log p(labels[b]) / sum(w)``; ``inf`` when a target
+        cannot be aligned to its frames.
+    dZ : array of shape (K, T, B)
+        Gradient of ``loss`` w.r.t. ``Z``: ``(softmax - occupancy) * w_b /
+        sum(w)`` on valid frames, 0 on padding.
+    """
+    K, T, B = Z.shape
+    logp = log_softmax(Z.reshape(K, -1), xp=xp).reshape(K, T, B)
+    logp = logp.transpose(1, 2, 0)  # (T, B, K)
+    log_likelihood, occupancy = ctc_forward_backward(logp, labels, input_lengths, xp=xp)
+    w = xp.asarray(w, dtype=Z.dtype)
+    total = float(w.sum())
+    if total <= 0:
+        return 0.0, xp.zeros_like(Z)
+    loss = -float((w * log_likelihood).sum()) / total
+    frames = xp.asarray(np.arange(T)[:, None] < np.asarray(input_lengths)[None, :])
+    scale = xp.where(frames, w[None, :] / total, 0).astype(Z.dtype)  # (T, B)
+    dZ = (xp.exp(logp) - occupancy) * scale[:, :, None]
+    return loss, xp.ascontiguousarray(dZ.transpose(2, 0, 1))
+
+
+# ------------------------------------------------------------------ decoding
+def greedy_decode(S, lengths):
+    """Best path decoding: the likeliest class per frame, repeats merged,
+    blanks removed.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n, T, K)
+        Scores (or probabilities) per frame; class 0 is the blank.
+    lengths : ndarray of shape (n,)
+        Valid frames of each sequence.
+
+    Returns
+    -------
+    list of n int arrays
+        Label sequences (values in ``1 .. K - 1``).
+    """
+    best = np.asarray(S).argmax(axis=-1)  # (n, T)
+    T = best.shape[1]
+    changed = np.ones_like(best, dtype=bool)
+    changed[:, 1:] = best[:, 1:] != best[:, :-1]
+    keep = changed & (best != BLANK) & (np.arange(T)[None, :] < lengths[:, None])
+    return [best[i][keep[i]] for i in range(len(best))]
+
+
+def beam_decode(logp, beam_width, *, prune=1e-3):
+    """Prefix beam search over one sequence's frames.
+
+    Keeps the ``beam_width`` most probable label prefixes, each with the
+    probability of its alignments ending in a blank and in its last label,
+    so that alignments of the same labelling are summed (unlike best path
+    decoding, which scores one alignment).
+
+    Parameters
+    ----------
+    logp : ndarray of shape (T, K)
+        Log-probabilities per frame (valid frames only); class 0 is blank.
+    beam_width : int
+        Prefixes kept after each frame.
+    prune : float
+        Labels less likely than this at a frame are not tried there (the
+        likeliest label always is).
+
+    Returns
+    -------
+    int array
+        The most probable labelling found.
+    """
+    logp = np.asarray(logp, dtype=np.float64)
+    K, neg = logp.shape[1], -np.inf
+    # prefix -> (log p ending in blank, log p ending in its last label)
+    beams = {(): (0.0, neg)}
+    for frame in logp:
+        tried = np.flatnonzero(frame >= np.log(prune)) if prune > 0 else range(K)
+        if len(tried) == 0:
+            tried = [int(frame.argmax())]
+        nxt = {}
+
+        def add(prefix, blank, label, nxt=nxt):
+            b, nb = nxt.get(prefix, (neg, neg))
+            nxt[prefix] = (np.logaddexp(b, blank), np.logaddexp(nb, label))
+
+        for prefix, (pb, pnb) in beams.items():
+            total = np.logaddexp(pb, pnb)
+            add(prefix, total + frame[BLANK], neg)  # a blank keeps the prefix
+            for k in tried:
+                if k == BLANK:
+                    continue
+                k = int(k)
+                if prefix and prefix[-1] == k:
+                    add(prefix, neg, pnb + frame[k])  # repeat merges
+                    add(prefix + (k,), neg, pb + frame[k])  # after a blank
+                else:
+                    add(prefix + (k,), neg, total + frame[k])
+        ranked = sorted(nxt.items(), key=lambda kv: -np.logaddexp(*kv[1]))
+        beams = dict(ranked[:beam_width])
+    best = max(beams.items(), key=lambda kv: np.logaddexp(*kv[1]))[0]
+    return np.array(best, dtype=np.intp)
+
+
+def lexicon_decode(logp, lengths, lexicon, *, xp, chunk=64):
+    """The entry of ``lexicon`` with the highest CTC likelihood, per sequence.
+
+    Parameters
+    ----------
+    logp : ndarray of shape (n, T, K)
+        Log-probabilities per frame; class 0 is the blank.
+    lengths : ndarray of shape (n,)
+        Valid frames of each sequence.
+    lexicon : list of W int arrays
+        The allowed label sequences.
+
+    Returns
+    -------
+    best : ndarray of shape (n,)
+        Index into ``lexicon`` of each sequence's choice, or -1 where no
+        entry fits in the sequence's frames.
+    """
+    n, W = len(logp), len(lexicon)
+    best = np.empty(n, dtype=np.intp)
+    for start in range(0, n, chunk):
+        rows = np.arange(start, min(start + chunk, n))
+        T = int(lengths[rows].max())
+        # every (sequence, entry) pair as one column of the batch
+        pairs = xp.asarray(np.repeat(logp[rows, :T], W, axis=0)).transpose(1, 0, 2)
+        scores = ctc_log_likelihood(
+            pairs, list(lexicon) * len(rows), np.repeat(lengths[rows], W), xp=xp
+        )
+        scores = to_numpy(scores).reshape(-1, W)
+        best[rows] = np.where(
+            np.isfinite(scores.max(axis=1)), scores.argmax(axis=1), -1
+        )
+    return best
+
+
+def edit_distance(a, b):
+    """Levenshtein distance between two sequences (unit costs).
+
+    One row of the dynamic programme per item of ``a``, each computed with
+    array operations: the insertions along a row are a running minimum.
+    """
+    a, b = list(a), np.array(list(b), dtype=object)
+    row = np.arange(len(b) + 1)
+    j = np.arange(1, len(b) + 1)
+    for i, x in enumerate(a, 1):
+        # substitution (or match) and deletion
+        best = np.minimum(row[:-1] + (b != x), row[1:] + 1)
+        # insertion: new[j] = min over j' <= j of (best'[j'] + j - j')
+        start = np.concatenate([[i], best - j])
+        row = np.minimum.accumulate(start) + np.arange(len(b) + 1)
+    return int(row[-1])

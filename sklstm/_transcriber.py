@@ -1,0 +1,468 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""LSTMTranscriber: sequences to shorter label sequences with the CTC loss."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from sklstm._base import _DTYPE, BaseLSTM
+from sklstm._ctc import (
+    beam_decode,
+    ctc_loss,
+    greedy_decode,
+    lexicon_decode,
+    min_frames,
+)
+from sklstm._functional import log_softmax
+from sklstm._optimizers import apply_gradients
+from sklstm.metrics import character_error_rate
+
+
+class LSTMTranscriber(BaseLSTM):
+    """Sequence-to-text LSTM trained with Connectionist Temporal Classification.
+
+    Maps each input sequence (e.g. spectrogram frames of a recording) to a
+    shorter sequence of labels (e.g. its characters) without any frame-level
+    alignment: LSTM layers → Dense → softmax over the labels and a *blank*
+    at every frame, trained with the CTC loss (Graves et al., 2006), the sum
+    over all the alignments of the target computed exactly by a log-space
+    forward-backward recursion.  Predictions are decoded from the frame
+    probabilities by best path (greedy) or prefix beam search.
+
+    Read more in the :ref:`User Guide <speech_guide>`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(128,)
+        Units of each LSTM layer (per direction).
+    bidirectional : bool, default=True
+        Run every layer forwards and backwards in time, so each frame's
+        output sees the whole sequence (the usual choice for CTC).
+    dropout : float or 'auto', default='auto'
+        Dropout rate between LSTM layers ('auto': 0.5 for token input, else
+        0).
+    decoder : {'greedy', 'beam', 'lexicon'}, default='greedy'
+        How :meth:`predict` turns frame probabilities into labels: 'greedy'
+        takes the likeliest symbol at each frame, then merges repeats and
+        removes blanks; 'beam' runs a prefix beam search, which sums the
+        alignments of each labelling (slower, sometimes better); 'lexicon'
+        returns the entry of ``lexicon`` with the highest CTC likelihood
+        (the sum over all its alignments), for a closed vocabulary.
+    beam_width : int, default=10
+        Prefixes kept by the beam search.
+    lexicon : list of str or of label sequences, default=None
+        The transcripts ``decoder='lexicon'`` chooses from; None is the
+        distinct transcripts of the training data.
+    solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
+        Optimizer; 'sgd' uses momentum 0.9.
+    learning_rate_init : float, default=0.003
+        Step size of the optimizer.
+    alpha : float, default=0.0001
+        L2 penalty on the weights (not biases), scaled by the batch size.
+    clip_norm : float or None, default=5.0
+        Clip the gradient to this global L2 norm before each update.
+    batch_size : int or 'auto', default='auto'
+        Sequences per mini-batch; 'auto' is ``min(32, n_samples)``.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+    tol : float, default=1e-4
+        Minimum relative improvement of the monitored loss.
+    n_iter_no_change : int, default=10
+        Stop after this many epochs without an improvement of ``tol``.
+    early_stopping : bool or 'auto', default='auto'
+        Hold out ``validation_fraction`` of the data, stop when its CTC loss
+        stops improving and restore the best epoch's weights. 'auto'
+        enables it from 1000 samples on.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+    validation_split : {'random', 'last'}, default='random'
+        Hold out a random ``validation_fraction``, or the last samples.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, shuffling, the validation split and dropout.
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and optimizer state.
+    verbose : int, default=0
+        0 is silent, 1 prints a line per epoch, 2 adds a progress bar.
+    device : {'cpu', 'cuda', 'auto'}, default='cpu'
+        Where to compute: 'cuda' needs CuPy; 'auto' uses a GPU when usable.
+
+    Attributes
+    ----------
+    lexicon_ : list
+        The transcripts of ``decoder='lexicon'``: ``lexicon``, or the
+        distinct training transcripts.
+    classes_ : ndarray of shape (n_symbols,)
+        The symbols (characters, or labels) the model can output, sorted.
+        Output unit ``k + 1`` of the network is ``classes_[k]``; unit 0 is
+        the blank.
+    n_outputs_ : int
+        ``len(classes_) + 1``.
+    n_features_in_ : int
+        Features per timestep.
+    n_iter_ : int
+        Epochs run.
+    t_ : int
+        Training samples seen.
+    loss_ : float
+        Mean CTC loss (``-log p(target)`` per sequence) of the last epoch.
+    loss_curve_ : list of float
+        Training loss of each epoch.
+    best_loss_ : float or None
+        Lowest training loss (None with early stopping).
+    validation_scores_ : list of float or None
+        ``1 - character error rate`` of greedy decoding on the validation
+        set at each epoch (None without early stopping).
+    best_validation_score_ : float or None
+        Validation score of the restored epoch.
+    history_ : list of dict
+        One dict per epoch: ``epoch``, ``loss``, ``time``, and with early
+        stopping ``validation_loss`` and ``validation_score``.
+    coefs_ : list of dict
+        Weights of each layer, in PyTorch's gate order.
+
+    See Also
+    --------
+    LSTMClassifier : One label per sequence (e.g. the spoken word).
+    SpectrogramTransformer : Audio to spectrogram frames.
+    sklstm.metrics.character_error_rate : The error rate :meth:`score` uses.
+
+    Notes
+    -----
+    A target needs at least as many frames as it has labels, plus one for
+    each pair of equal neighbours (``'ee'`` is emitted ``e``, blank,
+    ``e``); :meth:`fit` raises a ``ValueError`` naming the first sequence
+    too short for its target.
+
+    Examples
+    --------
+    Spell out spoken digits (generated recordings):
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklstm import LSTMTranscriber, Normaliser, SpectrogramTransformer
+    >>> from sklstm.datasets import make_spoken_words
+    >>> X, y = make_spoken_words(300, words=3, random_state=0)
+    >>> model = make_pipeline(
+    ...     SpectrogramTransformer(sampling_rate=8000, normalise=True),
+    ...     LSTMTranscriber(hidden_layer_sizes=32, max_iter=40, random_state=0),
+    ... )
+    >>> model.fit(X[:250], y[:250]).predict(X[250:254])
+    array(['zero', 'two', 'zero', 'one'], dtype='<U4')
+    >>> float(round(model.score(X[250:], y[250:]), 2))   # 1 - CER
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        **{
+            k: v
+            for k, v in BaseLSTM._parameter_constraints.items()
+            if k != "return_sequences"  # always one output per frame
+        },
+        "decoder": [StrOptions({"greedy", "beam", "lexicon"})],
+        "beam_width": [Interval(Integral, 1, None, closed="left")],
+        "lexicon": ["array-like", None],
+    }
+
+    _loss = "ctc"
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(128,),
+        *,
+        bidirectional=True,
+        dropout="auto",
+        decoder="greedy",
+        beam_width=10,
+        lexicon=None,
+        solver="adam",
+        learning_rate_init=0.003,
+        alpha=1e-4,
+        clip_norm=5.0,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        validation_split="random",
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+        device="cpu",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.decoder = decoder
+        self.beam_width = beam_width
+        self.lexicon = lexicon
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.clip_norm = clip_norm
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.device = device
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences ``X`` and their transcripts ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features), or \
+list of arrays of shape (n_timesteps_i, n_features)
+            Input sequences, e.g. the spectrograms of recordings.
+        y : list of str, or list of sequences of labels
+            The transcript of each sequence: a string (spelled character by
+            character) or a sequence of hashable labels (e.g. phonemes or
+            words).  Each needs no more labels than its sequence has frames.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+
+        Returns
+        -------
+        self : LSTMTranscriber
+            Fitted estimator.
+        """
+        self._validate_params()
+        self._fit(X, y, sample_weight)
+        entries = y if self.lexicon is None else self.lexicon
+        self.lexicon_ = list(dict.fromkeys(_hashable(entries)))
+        self._encode_lexicon(self.lexicon_)  # fail now on unknown symbols
+        return self
+
+    # ---------------------------------------------------------- base hooks
+    def _encode_targets(self, y, seqs, first_call, classes=None):
+        if y is None:
+            raise ValueError(
+                "LSTMTranscriber requires y to be passed, but the target y is None."
+            )
+        transcripts, strings = _transcripts(y)
+        if len(transcripts) != seqs.n_samples:
+            raise ValueError(
+                "X and y have inconsistent numbers of samples: "
+                f"{seqs.n_samples} sequences but {len(transcripts)} transcripts."
+            )
+        if first_call:
+            symbols = sorted({s for t in transcripts for s in t})
+            if not symbols:
+                raise ValueError("The transcripts y are all empty: nothing to learn.")
+            self.classes_ = np.array(symbols)
+            self.n_outputs_ = len(symbols) + 1
+            self._string_targets = strings
+        index = {s: k + 1 for k, s in enumerate(self.classes_.tolist())}
+        Y = np.empty(len(transcripts), dtype=object)
+        for i, t in enumerate(transcripts):
+            unknown = [s for s in t if s not in index]
+            if unknown:
+                raise ValueError(
+                    f"y[{i}] holds {unknown[0]!r}, a symbol not seen in the first "
+                    f"fit; the model knows {self.classes_.tolist()}."
+                )
+            Y[i] = np.array([index[s] for s in t], dtype=np.intp)
+            if min_frames(Y[i]) > seqs.lengths[i]:
+                raise ValueError(
+                    f"y[{i}] = {_show(y[i])} needs at least {min_frames(Y[i])} "
+                    f"timesteps (one per label, and a blank between repeats), but "
+                    f"X[{i}] has only {seqs.lengths[i]}.  Use more frames per "
+                    "second (e.g. a smaller hop_ms) or shorter transcripts."
+                )
+        return Y, True
+
+    def _encode_lexicon(self, entries):
+        labels, _ = _transcripts(entries)
+        index = {s: k + 1 for k, s in enumerate(self.classes_.tolist())}
+        out = []
+        for entry, t in zip(entries, labels, strict=True):
+            unknown = [s for s in t if s not in index]
+            if unknown or not t:
+                raise ValueError(
+                    f"lexicon entry {_show(entry)} "
+                    + (f"holds {unknown[0]!r}, a symbol" if unknown else "is empty,")
+                    + f" the model cannot output; it knows {self.classes_.tolist()}."
+                )
+            out.append(np.array([index[s] for s in t], dtype=np.intp))
+        return out
+
+    def _batch_targets(self, Yb, xp):  # CTC reads the label sequences directly
+        return Yb
+
+    def _decode_scores(self, S):
+        return greedy_decode(S, np.full(len(S), S.shape[1]))
+
+    def _metric(self, y_true, y_pred, sample_weight=None):
+        return 1.0 - character_error_rate(list(y_true), list(y_pred))
+
+    def _train_step(self, net, opts, seqs, Y, sw, idx, xp):
+        X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
+        Z, cache = net.forward(
+            X, lengths, training=True, random_state=self._random_state
+        )
+        loss, dZ = ctc_loss(Z, list(Y[idx]), lengths, sw[idx], xp=xp)
+        net.backward(dZ, cache)
+        if self.alpha > 0:
+            loss += net.add_weight_decay(self.alpha / len(idx))
+        apply_gradients(net, opts, self.clip_norm, xp=xp)
+        return loss
+
+    def _validate(self, net, seqs, Y, sw, idx, xp):
+        S = self._raw_scores(seqs, idx, net=net, xp=xp)  # (n, T, K)
+        lengths = seqs.lengths[idx]
+        Z = np.ascontiguousarray(S.transpose(2, 1, 0), dtype=np.float64)
+        loss, _ = ctc_loss(Z, list(Y[idx]), lengths, sw[idx], xp=np)
+        pred = greedy_decode(S, lengths)
+        truth = [y.tolist() for y in Y[idx]]
+        return loss, self._metric(truth, [p.tolist() for p in pred])
+
+    # ------------------------------------------------------------- predict
+    def _frame_log_proba(self, X):
+        seqs, S = self._predict_scores(X)
+        logp = log_softmax(np.moveaxis(S.astype(np.float64), -1, 0), xp=np)
+        return seqs, np.moveaxis(logp, 0, -1)
+
+    def predict_log_proba_frames(self, X):
+        """Log-probabilities of the blank and every symbol at each frame.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        log_proba : list of ndarray of shape (n_timesteps_i, n_symbols + 1)
+            One array per sequence; column 0 is the blank and column
+            ``k + 1`` is ``classes_[k]``.
+        """
+        seqs, logp = self._frame_log_proba(X)
+        return [logp[i, :L] for i, L in enumerate(seqs.lengths)]
+
+    def predict(self, X):
+        """Transcribe sequences.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        y : ndarray of str of shape (n_samples,), or list of ndarray
+            The transcripts: strings when the model was fitted on strings,
+            else one array of labels (from ``classes_``) per sequence.
+        """
+        check_is_fitted(self)
+        seqs, logp = self._frame_log_proba(X)
+        if self.decoder == "greedy":
+            labels = greedy_decode(logp, seqs.lengths)
+        elif self.decoder == "lexicon":
+            labels = self._lexicon_decode(logp, seqs.lengths)
+        else:
+            labels = [
+                beam_decode(logp[i, :L], self.beam_width)
+                for i, L in enumerate(seqs.lengths)
+            ]
+        out = [self.classes_[lab - 1] for lab in labels]
+        if self._string_targets:
+            return np.array(["".join(t) for t in out])
+        return out
+
+    def _lexicon_decode(self, logp, lengths):
+        entries = self.lexicon_
+        if self.lexicon is not None:  # may have been set after fit
+            entries = list(dict.fromkeys(_hashable(self.lexicon)))
+        labels = self._encode_lexicon(entries)
+        best = lexicon_decode(logp, lengths, labels, xp=np)
+        greedy = greedy_decode(logp, lengths)  # where no entry fits
+        return [labels[b] if b >= 0 else g for b, g in zip(best, greedy, strict=True)]
+
+    def score(self, X, y, sample_weight=None):
+        """One minus the character error rate of :meth:`predict` on ``X``.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences.
+        y : list of str, or list of sequences of labels
+            True transcripts.
+        sample_weight : None
+            Not supported (the rate pools the edits of all transcripts);
+            must be None.
+
+        Returns
+        -------
+        score : float
+            ``1 - character_error_rate(y, predict(X))``: 1 is perfect.
+        """
+        if sample_weight is not None:
+            raise ValueError(
+                "LSTMTranscriber.score pools the edits of all transcripts and does "
+                "not take sample_weight."
+            )
+        transcripts, _ = _transcripts(y)
+        y_pred = self.predict(X)
+        return 1.0 - character_error_rate(transcripts, [list(p) for p in y_pred])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.target_tags.one_d_labels = False
+        return tags
+
+
+def _transcripts(y):
+    """Transcripts as lists of symbols, and whether they were all strings."""
+    if isinstance(y, str):
+        raise TypeError(
+            "y must be a list of transcripts (one per sequence), not a single "
+            "string; wrap it in a list."
+        )
+    if not hasattr(y, "__len__"):
+        raise TypeError(
+            f"y must be a list of strings or of label sequences, got "
+            f"{type(y).__name__}."
+        )
+    out, strings = [], True
+    for i, item in enumerate(y):
+        if isinstance(item, str):
+            out.append(list(item))
+        elif hasattr(item, "__len__") and not isinstance(item, dict):
+            labels = np.asarray(item, dtype=object).ravel().tolist()
+            for lab in labels:
+                if isinstance(lab, float) and lab != lab:
+                    raise ValueError(f"y[{i}] holds NaN, which is not a label.")
+            out.append(labels)
+            strings = False
+        else:
+            raise TypeError(
+                f"y[{i}] is {item!r}: each transcript must be a string or a "
+                "sequence of labels (e.g. a list of phonemes)."
+            )
+    return out, strings
+
+
+def _hashable(transcripts):
+    """Transcripts as strings or tuples of labels (to find the distinct)."""
+    labels, _ = _transcripts(transcripts)
+    return [
+        t if isinstance(t, str) else tuple(lab)
+        for t, lab in zip(transcripts, labels, strict=True)
+    ]
+
+
+def _show(t):
+    return repr(t) if isinstance(t, str) else repr(list(t))
