@@ -380,7 +380,7 @@ def test_clone_get_params_set_params():
     assert params["sampling_rate"] == SR and params["output"] == "mfcc"
     assert set(params) == {
         "sampling_rate", "frame_ms", "hop_ms", "window", "n_fft", "output",
-        "n_mels", "n_mfcc", "fmin", "fmax", "normalise",
+        "n_mels", "n_mfcc", "fmin", "fmax", "normalise", "trim_db",
     }  # fmt: skip
     spec.fit([_noise(1000)])
     copy = clone(spec)
@@ -500,3 +500,26 @@ def test_fsdd_all_clips_are_fast(data_dir):
     elapsed = time.perf_counter() - start
     assert len(features) == len(clips) and features[0].shape[1] == 40
     assert elapsed < 5, f"{len(clips)} clips took {elapsed:.1f} s"
+
+
+def test_trim_db_drops_leading_and_trailing_silence_only():
+    rng = np.random.RandomState(0)
+    tone = np.sin(2 * np.pi * 440 * np.arange(4000) / SR)
+    quiet = 1e-3 * rng.standard_normal(1600)  # 0.2 s, 60 dB below the tone
+    gap = 1e-3 * rng.standard_normal(800)
+    clip = np.concatenate([quiet, tone, gap, tone, quiet])
+    spec = SpectrogramTransformer(sampling_rate=SR, output="log", trim_db=30)
+    trimmed = spec.fit_transform([clip, tone])
+    full = spec.set_params(trim_db=None).transform([clip, tone])
+    # 0.2 s of quiet is 20 hops of 10 ms at each end; frames touching the
+    # tone stay, and so does the quiet gap between the tones
+    n = len(trimmed[0])
+    assert len(full[0]) - n in range(34, 41)
+    lead = [a for a in range(20) if np.array_equal(full[0][a : a + n], trimmed[0])]
+    assert len(lead) == 1 and 17 <= lead[0] <= 20
+    np.testing.assert_array_equal(trimmed[1], full[1])  # nothing to trim
+    # a 2-D array of clips gives a list once trimmed
+    out = SpectrogramTransformer(sampling_rate=SR, trim_db=30).fit_transform(
+        np.stack([clip, clip[::-1]])
+    )
+    assert isinstance(out, list) and len(out) == 2

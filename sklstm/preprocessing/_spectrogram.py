@@ -291,6 +291,14 @@ class SpectrogramTransformer(
         deviation (a constant bin becomes 0); 'mean' only subtracts the
         mean (cepstral mean normalisation).  This removes the recording
         level and channel from log features.
+    trim_db : float or None, default=None
+        Drop the leading and trailing frames whose energy is more than
+        ``trim_db`` decibels below the clip's loudest frame (silence before
+        and after the speech; the frames between are kept), before the
+        normalisation.  Recordings of different people are often cut
+        differently, and a sequence model reads trailing silence as part of
+        the word: 30 suits speech.  With trimming, the output is always a
+        list, since clips lose different numbers of frames.
 
     Attributes
     ----------
@@ -360,6 +368,7 @@ class SpectrogramTransformer(
         "fmin": [Interval(Real, 0, None, closed="left")],
         "fmax": [Interval(Real, 0, None, closed="neither"), None],
         "normalise": ["boolean", StrOptions({"mean"})],
+        "trim_db": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(
@@ -376,6 +385,7 @@ class SpectrogramTransformer(
         fmin=0.0,
         fmax=None,
         normalise=False,
+        trim_db=None,
     ):
         self.sampling_rate = sampling_rate
         self.frame_ms = frame_ms
@@ -388,6 +398,7 @@ class SpectrogramTransformer(
         self.fmin = fmin
         self.fmax = fmax
         self.normalise = normalise
+        self.trim_db = trim_db
 
     def fit(self, X, y=None):
         """Validate the parameters and ``X``, and record the framing.
@@ -466,6 +477,8 @@ ndarray of shape (n_frames_i, n_bins)
         clips, ragged = check_waveforms(X)
         lengths = self._check_lengths(clips, framing)
         n_frames = framing.n_frames(lengths)
+        if self.trim_db is not None and not ragged:
+            clips, ragged = list(clips), True  # trimmed clips differ in length
         if not ragged:
             out = np.empty((len(clips), n_frames[0], framing.n_bins), dtype=_DTYPE)
             step = max(1, _CHUNK // (n_frames[0] * (framing.n_fft // 2 + 1)))
@@ -479,10 +492,23 @@ ndarray of shape (n_frames_i, n_bins)
             padded = np.zeros((len(group), lengths[group[-1]]))
             for j, i in enumerate(group):
                 padded[j, : lengths[i]] = clips[i]
-            Z = self._features(framing.power(padded, n_frames[group[-1]]), framing)
+            power = framing.power(padded, n_frames[group[-1]])
+            if self.trim_db is None:
+                Z = self._features(power, framing)
+                for j, i in enumerate(group):
+                    out[i] = self._normalise(Z[j, : n_frames[i]]).astype(_DTYPE)
+                continue
             for j, i in enumerate(group):
-                out[i] = self._normalise(Z[j, : n_frames[i]]).astype(_DTYPE)
+                P = self._trim(power[j, : n_frames[i]])
+                out[i] = self._normalise(self._features(P, framing)).astype(_DTYPE)
         return out
+
+    def _trim(self, power):
+        """The frames of one clip (frames, bins) from the first to the last
+        within ``trim_db`` of its loudest."""
+        level = 10 * np.log10(power.sum(axis=-1) + _EPS)
+        loud = np.flatnonzero(level >= level.max() - self.trim_db)
+        return power[loud[0] : loud[-1] + 1]
 
     def frame_times(self, n_samples):
         """Centre time in seconds of each frame of a clip of ``n_samples``.
