@@ -10,9 +10,10 @@ until early stopping and take most of it).
 
 With ``--data-dir PATH`` (default: the ``SKLSTM_DATA`` environment
 variable), rows whose real dataset is found under ``PATH`` use it instead:
-``sp500_daily/sp500.csv`` for the stock row and ``ecg5000/`` for the ECG
-row.  A row whose files are missing falls back to generated data and says
-so in its task text.
+``sp500_daily/sp500.csv`` for the stock row, ``ecg5000/`` for the ECG
+row, ``rt_polarity/`` for sentiment, ``tiny_shakespeare/`` for next words
+and ``fsdd/recordings/`` for the two speech rows.  A row whose files are
+missing falls back to generated data and says so in its task text.
 """
 
 import argparse
@@ -35,22 +36,29 @@ from sklstm import (
     LSTMClassifier,
     LSTMLanguageModel,
     LSTMRegressor,
+    LSTMTranscriber,
+    Normaliser,
+    SpectrogramTransformer,
     WindowScaledRegressor,
     __version__,
     sliding_windows,
 )
 from sklstm.datasets import (
+    DIGIT_WORDS,
     load_polarity,
     load_price_csv,
     load_text,
     load_ucr,
+    load_wav_folder,
     make_adding_problem,
     make_ecg_beats,
     make_memory_task,
     make_price_series,
     make_sentiment_texts,
+    make_spoken_words,
     make_text_corpus,
 )
+from sklstm.metrics import character_error_rate
 
 # Files each row looks for under the data folder.
 SP500_FILE = Path("sp500_daily") / "sp500.csv"
@@ -63,6 +71,7 @@ MR_FILES = (
     Path("rt_polarity") / "rt-polarity.neg",
 )
 SHAKESPEARE_FILE = Path("tiny_shakespeare") / "input.txt"
+FSDD_FILE = Path("fsdd") / "recordings" / "0_george_0.wav"
 LM_WORDS = 20_000  # words of the corpus the next-word row trains on
 LM_MAX_ITER = 8  # bounds the time of the next-word row
 
@@ -199,6 +208,77 @@ def _next_word_row(seed, data_dir):
     )
 
 
+def _speech_data(seed, data_dir):
+    """Spoken digits: FSDD's usual split (recordings 0-4 of each speaker
+    are the test set), or generated clips of four other speakers."""
+    files = _real_files(data_dir, FSDD_FILE)
+    if files is not None:
+        wavs = load_wav_folder(files[0].parent)
+        test = wavs.index < 5
+        X = [wave for wave, t in zip(wavs.data, test, strict=True) if not t]
+        X_test = [wave for wave, t in zip(wavs.data, test, strict=True) if t]
+        words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
+        return (X, words[~test]), (X_test, words[test]), "FSDD spoken digits", True
+    X, y = make_spoken_words(600, random_state=seed)
+    X_test, y_test = make_spoken_words(300, random_state=seed + 1)
+    return (X, y), (X_test, y_test), "generated spoken digits", False
+
+
+def _speech_features():
+    """Log-mel frames with the silence trimmed and the clip's mean removed."""
+    return SpectrogramTransformer(sampling_rate=8000, normalise="mean", trim_db=20)
+
+
+def _spoken_word_row(seed, data_dir):
+    (X, y), (X_test, y_test), name, real = _speech_data(seed, data_dir)
+    task = f"speech: word, {name}"
+    if not real:
+        task = _generated(task, data_dir, "speech: word, generated (no fsdd)")
+    # bidirectional: better on FSDD on every split (benchmarks/bench_speech.py)
+    model = make_pipeline(
+        _speech_features(),
+        Normaliser(),
+        LSTMClassifier(bidirectional=True, random_state=seed),
+    )
+    t0 = time.perf_counter()
+    model.fit(X, y)
+    seconds = time.perf_counter() - t0
+    base = DummyClassifier().fit(X, y).score(X_test, y_test)
+    return (
+        task,
+        "accuracy",
+        model.score(X_test, y_test),
+        base,
+        "majority class",
+        seconds,
+        model[-1].n_iter_,
+    )
+
+
+def _spelling_row(seed, data_dir):
+    (X, y), (X_test, y_test), name, real = _speech_data(seed, data_dir)
+    task = f"speech: spelling (CTC), {name}"
+    if not real:
+        task = _generated(task, data_dir, "speech: spelling, generated (no fsdd)")
+    model = make_pipeline(
+        _speech_features(), Normaliser(), LSTMTranscriber(random_state=seed)
+    )
+    t0 = time.perf_counter()
+    model.fit(X, y)
+    seconds = time.perf_counter() - t0
+    # baseline: spell every clip as the most frequent training word
+    common = DummyClassifier().fit(X, y).predict(X_test)
+    return (
+        task,
+        "CER",
+        character_error_rate(y_test, model.predict(X_test)),
+        character_error_rate(y_test, common),
+        "most common word",
+        seconds,
+        model[-1].n_iter_,
+    )
+
+
 STOCK_WINDOW = 30  # closes per input window
 STOCK_TEST_FRACTION = 0.2  # the latest windows, in time order
 STOCK_MAX_ITER = 30  # bounds the time; early stopping usually ends sooner
@@ -282,6 +362,8 @@ ROWS = [
     _ecg_row,
     _sentiment_row,
     _next_word_row,
+    _spoken_word_row,
+    _spelling_row,
 ]
 
 
@@ -310,9 +392,10 @@ def demo(seed=0, out=sys.stdout, data_dir=None):
     out : file-like, default=sys.stdout
         Where the table is written.
     data_dir : str, os.PathLike or None, default=None
-        Folder of real datasets (``sp500_daily/``, ``ecg5000/``).  Rows
-        whose files are found there use them; the others, and every row when
-        None or when the folder does not exist, use generated data.
+        Folder of real datasets (``sp500_daily/``, ``ecg5000/``, ``fsdd/``,
+        ...).  Rows whose files are found there use them; the others, and
+        every row when None or when the folder does not exist, use generated
+        data.
 
     Returns
     -------
@@ -366,7 +449,8 @@ def main(argv=None):
         type=Path,
         default=os.environ.get("SKLSTM_DATA") or None,
         metavar="PATH",
-        help="folder of real datasets (sp500_daily/, ecg5000/); rows whose "
+        help="folder of real datasets (sp500_daily/, ecg5000/, rt_polarity/, "
+        "tiny_shakespeare/, fsdd/); rows whose "
         "files are missing use generated data (default: $SKLSTM_DATA if set, "
         "else generated data only)",
     )

@@ -11,6 +11,7 @@ from sklstm import (
     LSTMClassifier,
     LSTMLanguageModel,
     LSTMRegressor,
+    LSTMTranscriber,
 )
 from sklstm import __main__ as cli
 
@@ -41,6 +42,7 @@ def tiny_models(monkeypatch):
     monkeypatch.setattr(cli, "LSTMAnomalyDetector", _tiny(LSTMAnomalyDetector))
     monkeypatch.setattr(cli, "LSTMClassifier", _tiny(LSTMClassifier))
     monkeypatch.setattr(cli, "LSTMLanguageModel", _tiny(LSTMLanguageModel))
+    monkeypatch.setattr(cli, "LSTMTranscriber", _tiny(LSTMTranscriber))
 
 
 def test_demo_prints_one_line_per_row(monkeypatch):
@@ -159,3 +161,25 @@ def test_real_text_rows(tiny_models, data_dir):
         pytest.skip("rt_polarity not available")
     assert cli._sentiment_row(0, data_dir)[0] == "sentiment: MR movie-review sentences"
     assert cli._next_word_row(0, data_dir)[0].startswith("next word: Shakespeare")
+
+
+@quiet
+def test_speech_rows(tiny_models, tmp_path):
+    task, metric, score, base, name, seconds, epochs = cli._spoken_word_row(0, None)
+    assert task == "speech: word, generated spoken digits" and metric == "accuracy"
+    assert 0 <= score <= 1 and name == "majority class" and epochs == 1
+    task, metric, score, base, name, seconds, epochs = cli._spelling_row(0, tmp_path)
+    assert task == "speech: spelling, generated (no fsdd)" and metric == "CER"
+    assert score >= 0 and base > 0.5 and name == "most common word"
+
+
+@quiet
+def test_real_speech_rows(tiny_models, data_dir):
+    if not (data_dir / "fsdd").is_dir():
+        pytest.skip("fsdd not available")
+    task, *_, epochs = cli._spoken_word_row(0, data_dir)
+    assert task == "speech: word, FSDD spoken digits" and epochs == 1
+    assert (
+        cli._spelling_row(0, data_dir)[0]
+        == "speech: spelling (CTC), FSDD spoken digits"
+    )

@@ -1,0 +1,134 @@
+"""FSDD spoken digits: word accuracy and CTC character error rate.
+
+Two pipelines on the Free Spoken Digit Dataset (``fsdd/recordings``: the
+digits 0-9, fifty recordings each by four speakers, 8 kHz):
+
+* words: ``SpectrogramTransformer -> Normaliser -> LSTMClassifier()``,
+  scored by accuracy, and the same with ``bidirectional=True`` (words-bi);
+* spelling: the same front end ``-> LSTMTranscriber()`` trained on the digit
+  names (``'seven'``), scored by the character error rate of greedy
+  decoding (and the share of transcripts that are exactly the word), and
+  of ``decoder='lexicon'`` (the likeliest of the ten digit names).
+
+Protocols: the dataset's usual split (recordings 0-4 of every speaker are
+the test set) and leave-one-speaker-out (train on three speakers, test on
+the fourth, each in turn; the mean is the speaker-independent figure).
+Estimators run at their defaults (but for words-bi); the front end is the
+recipe of the user guide (log-mel, ``trim_db`` silence trimming, per-clip
+mean removal).
+
+Usage::
+
+    python benchmarks/bench_speech.py --seeds 3            # all, ~20 min
+    python benchmarks/bench_speech.py --only words --seeds 3
+    python benchmarks/bench_speech.py --only spelling --protocol loso
+"""
+
+import argparse
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+
+from sklstm import LSTMClassifier, LSTMTranscriber, Normaliser, SpectrogramTransformer
+from sklstm.datasets import DIGIT_WORDS, load_wav_folder
+from sklstm.metrics import character_error_rate
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+FRONT = dict(sampling_rate=8000, normalise="mean", trim_db=20)
+
+
+def splits(wavs, protocol):
+    """(name, test mask) of each split of the protocol."""
+    out = []
+    if protocol in ("usual", "both"):
+        out.append(("usual split", wavs.index < 5))
+    if protocol in ("loso", "both"):
+        out += [(f"held out: {s}", wavs.speaker == s) for s in np.unique(wavs.speaker)]
+    return out
+
+
+MODELS = {
+    "words": lambda seed: LSTMClassifier(random_state=seed),
+    "words-bi": lambda seed: LSTMClassifier(bidirectional=True, random_state=seed),
+    "spelling": lambda seed: LSTMTranscriber(random_state=seed),
+}
+
+
+def run(task, X, y, test, seed):
+    """Fit one pipeline on ~test; return (score, exact, seconds, epochs,
+    lexicon CER, lexicon accuracy) (the last two None for words)."""
+    train_X = [x for x, t in zip(X, test, strict=True) if not t]
+    test_X = [x for x, t in zip(X, test, strict=True) if t]
+    model = make_pipeline(
+        SpectrogramTransformer(**FRONT), Normaliser(), MODELS[task](seed)
+    )
+    start = time.perf_counter()
+    model.fit(train_X, y[~test])
+    seconds = time.perf_counter() - start
+    pred = model.predict(test_X)
+    exact = float(np.mean(pred == y[test]))
+    if task != "spelling":
+        return exact, exact, seconds, model[-1].n_iter_, None, None
+    cer = character_error_rate(y[test], pred)
+    model[-1].set_params(decoder="lexicon")
+    lex = model.predict(test_X)
+    lex_cer, lex_acc = character_error_rate(y[test], lex), np.mean(lex == y[test])
+    return cer, exact, seconds, model[-1].n_iter_, lex_cer, lex_acc
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data-dir", type=Path, default=os.environ.get("SKLSTM_DATA", DEFAULT_DATA)
+    )
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--only", choices=list(MODELS), default=None)
+    parser.add_argument("--protocol", choices=["usual", "loso", "both"], default="both")
+    args = parser.parse_args()
+    wavs = load_wav_folder(Path(args.data_dir) / "fsdd" / "recordings")
+    words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
+    print(
+        f"FSDD: {len(wavs.data)} clips, speakers {sorted(set(wavs.speaker.tolist()))}; "
+        f"front end SpectrogramTransformer({FRONT})"
+    )
+    tasks = [args.only] if args.only else list(MODELS)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    for task in tasks:
+        metric = "CER" if task == "spelling" else "accuracy"
+        model = MODELS[task](0).set_params(random_state=None)
+        print(f"\n{task}: {model}, seeds 0-{args.seeds - 1}")
+        extra = "  lexicon: CER  words" if task == "spelling" else ""
+        print(
+            f"{'split':<22} {metric:>9} {'exact':>7} {'epochs':>7} {'train s':>8}"
+            + extra
+        )
+        held_out = []
+        for name, test in splits(wavs, args.protocol):
+            for seed in range(args.seeds):
+                row = run(task, wavs.data, words, test, seed)
+                score, exact, seconds, epochs, lex_cer, lex_acc = row
+                line = (
+                    f"{name:<22} {score:>9.4f} {exact:>7.3f} {epochs:>7d} "
+                    f"{seconds:>8.1f}"
+                )
+                if lex_cer is not None:
+                    line += f"  {lex_cer:>12.4f} {lex_acc:>6.3f}"
+                print(line, flush=True)
+                if name.startswith("held out"):
+                    held_out.append(row)
+        if held_out:
+            means = np.mean([[r[0], r[1]] for r in held_out], axis=0)
+            line = f"{'speaker-independent':<22} {means[0]:>9.4f} {means[1]:>7.3f}"
+            if task == "spelling":
+                lex = np.mean([[r[4], r[5]] for r in held_out], axis=0)
+                line += f" {'':>16}  {lex[0]:>12.4f} {lex[1]:>6.3f}"
+            print(line + f"  (mean of {len(held_out)} held-out fits)")
+
+
+if __name__ == "__main__":
+    main()
