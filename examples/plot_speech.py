@@ -186,8 +186,10 @@ plt.show()
 #
 # ``benchmarks/bench_speech.py`` runs both pipelines on every held-out
 # speaker in turn and on the dataset's usual split (recordings 0 to 4 of
-# every speaker for testing); the figures are in ``benchmarks/README.md``.
-# Speakers the model never heard are much harder than new recordings of
-# known voices, and three training voices are few: more speakers, or
-# perturbing the training recordings (e.g. resampled a few percent faster and
-# slower), are the way to better figures.
+# every speaker for testing).  New recordings of the training voices are
+# easy: 0.99 of the words, and a character error rate of 0.025.  An unseen
+# voice is much harder (0.69 of the words, character error rate 0.39 on
+# average over the four speakers), because three training voices are few
+# to learn what varies between voices; ``benchmarks/README.md`` lists what
+# was tried.  With ``decoder='lexicon'``, the transcriber picks the likeliest
+# of the ten digit names and gets as many words right as the classifier.
