@@ -151,7 +151,19 @@ print(f"character error rate on the unseen speaker: {cer:.3f}")
 print(f"transcripts that are exactly the word: {np.mean(spelled == y_test):.3f}")
 for truth, guess in list(zip(y_test, spelled, strict=True))[:: len(y_test) // 12]:
     edits = character_error_rate([truth], [guess]) * len(truth)
-    print(f"  {truth:>6} -> {guess:<8} ({edits:.0f} edits)")
+    print(f"  {truth:>6} -> {guess:<8} edits: {edits:.0f}")
+
+# %%
+# With a closed vocabulary, ``decoder='lexicon'`` returns the entry (by
+# default: one of the training transcripts) whose alignments have the
+# highest total probability under CTC, instead of spelling freely.  The
+# decoder is a parameter of prediction only: no refit is needed.
+
+speller.set_params(lstmtranscriber__decoder="lexicon")
+words_from_spelling = speller.predict(X_test)
+print(f"lexicon decoding: CER {character_error_rate(y_test, words_from_spelling):.3f}")
+print(f"words right: {np.mean(words_from_spelling == y_test):.3f}")
+speller.set_params(lstmtranscriber__decoder="greedy")
 
 # %%
 # Where the letters are emitted
