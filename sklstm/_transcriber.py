@@ -151,9 +151,11 @@ class LSTMTranscriber(BaseLSTM):
     ...     LSTMTranscriber(hidden_layer_sizes=32, max_iter=40, random_state=0),
     ... )
     >>> model.fit(X[:250], y[:250]).predict(X[250:254])
-    array(['zero', 'two', 'zero', 'one'], dtype='<U4')
+    array(['two', 'two', 'zero', 'two'], dtype='<U4')
+    >>> y[250:254]
+    array(['two', 'two', 'zero', 'two'], dtype='<U4')
     >>> float(round(model.score(X[250:], y[250:]), 2))   # 1 - CER
-    1.0
+    0.99
     """
 
     _parameter_constraints: dict = {
