@@ -1,7 +1,7 @@
 """
-=====================================
+=======================================
 Spoken digits: words and their spelling
-=====================================
+=======================================
 
 The speech row of sklstm's use cases, on the Free Spoken Digit Dataset
 (FSDD: the digits zero to nine, fifty times each by four speakers, 8 kHz).
