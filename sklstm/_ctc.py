@@ -72,13 +72,14 @@ def _forward(emit, skip, lengths, xp):
     pad2 = xp.full((B, 2), -np.inf, dtype=emit.dtype)
     alpha = xp.full((T, B, S), -np.inf, dtype=emit.dtype)
     alpha[0, :, :2] = emit[0, :, :2]
+    # (T, B, 1) on the device once, not one host-to-device copy per frame
+    running = xp.asarray(np.arange(T)[:, None] < lengths[None, :])[:, :, None]
     for t in range(1, T):
         prev = alpha[t - 1]
         one = xp.concatenate([pad1, prev[:, :-1]], axis=1)
         two = xp.where(skip, xp.concatenate([pad2, prev[:, :-2]], axis=1), neg)
         step = _logaddexp3(prev, one, two, xp) + emit[t]
-        running = xp.asarray(t < lengths)[:, None]
-        alpha[t] = xp.where(running, step, prev)
+        alpha[t] = xp.where(running[t], step, prev)
     return alpha
 
 
@@ -137,6 +138,9 @@ def ctc_forward_backward(logp, labels, input_lengths, *, xp):
     # beta[t, b, s]: log-probability of the frames after t given state s at t
     beta = xp.full((T, B, S), -np.inf, dtype=logp.dtype)
     final = xp.where(xp.asarray(end), xp.asarray(0.0, dtype=logp.dtype), neg)
+    frames = np.arange(T)[:, None]
+    at_end = xp.asarray(frames == lengths[None, :] - 1)[:, :, None]
+    inside = xp.asarray(frames < lengths[None, :] - 1)[:, :, None]
     for t in range(T - 1, -1, -1):
         if t == T - 1:
             step = xp.full((B, S), -np.inf, dtype=logp.dtype)
@@ -146,9 +150,7 @@ def ctc_forward_backward(logp, labels, input_lengths, *, xp):
             two_src = xp.where(skip, nxt, neg)  # skip[s + 2] allows s -> s + 2
             two = xp.concatenate([two_src[:, 2:], pad2], axis=1)
             step = _logaddexp3(nxt, one, two, xp)
-        at_end = xp.asarray(t == lengths - 1)[:, None]
-        inside = xp.asarray(t < lengths - 1)[:, None]
-        beta[t] = xp.where(at_end, final, xp.where(inside, step, neg))
+        beta[t] = xp.where(at_end[t], final, xp.where(inside[t], step, neg))
 
     with np.errstate(invalid="ignore"):
         post = xp.exp(alpha + beta - log_likelihood[None, :, None])

@@ -242,10 +242,45 @@ list of arrays of shape (n_timesteps_i, n_features)
         """
         self._validate_params()
         self._fit(X, y, sample_weight)
-        entries = y if self.lexicon is None else self.lexicon
-        self.lexicon_ = list(dict.fromkeys(_hashable(entries)))
-        self._encode_lexicon(self.lexicon_)  # fail now on unknown symbols
+        self.lexicon_ = []
+        self._update_lexicon(y)
         return self
+
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train for exactly one epoch over ``X``, keeping earlier training.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+        y : list of str, or list of sequences of labels
+            Transcripts, as in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss.
+        classes : array-like, default=None
+            Every symbol the model will ever output (e.g. ``list("abc...")``),
+            used on the first call only; None takes the symbols of the first
+            ``y``, and later transcripts may then use no other.
+
+        Returns
+        -------
+        self : LSTMTranscriber
+            The estimator, trained one more epoch.
+        """
+        first = not hasattr(self, "coefs_")
+        if first:
+            self._validate_params()
+        self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        if first:
+            self.lexicon_ = []
+        self._update_lexicon(y)
+        return self
+
+    def _update_lexicon(self, y):
+        """``lexicon``, or the distinct transcripts of every ``y`` so far."""
+        entries = y if self.lexicon is None else self.lexicon
+        self.lexicon_ = list(dict.fromkeys(self.lexicon_ + _hashable(entries)))
+        self._encode_lexicon(self.lexicon_)  # fail now on unknown symbols
 
     # ---------------------------------------------------------- base hooks
     def _encode_targets(self, y, seqs, first_call, classes=None):
@@ -260,7 +295,10 @@ list of arrays of shape (n_timesteps_i, n_features)
                 f"{seqs.n_samples} sequences but {len(transcripts)} transcripts."
             )
         if first_call:
-            symbols = sorted({s for t in transcripts for s in t})
+            if classes is not None:
+                symbols = sorted(set(np.asarray(classes, dtype=object).tolist()))
+            else:
+                symbols = sorted({s for t in transcripts for s in t})
             if not symbols:
                 raise ValueError("The transcripts y are all empty: nothing to learn.")
             self.classes_ = np.array(symbols)
@@ -273,7 +311,8 @@ list of arrays of shape (n_timesteps_i, n_features)
             if unknown:
                 raise ValueError(
                     f"y[{i}] holds {unknown[0]!r}, a symbol not seen in the first "
-                    f"fit; the model knows {self.classes_.tolist()}."
+                    f"fit; the model knows {self.classes_.tolist()} (for "
+                    "partial_fit, pass every symbol as classes= on the first call)."
                 )
             Y[i] = np.array([index[s] for s in t], dtype=np.intp)
             if min_frames(Y[i]) > seqs.lengths[i]:

@@ -171,3 +171,40 @@ def test_lexicon_decoder_chooses_among_the_allowed_transcripts(fitted):
     assert set(lex.predict(X).tolist()) <= {"ab", "ca"}
     with pytest.raises(ValueError, match="lexicon entry 'xyz' holds 'x'"):
         lex.set_params(lexicon=["ab", "xyz"]).predict(X[:2])
+
+
+def test_partial_fit_learns_epoch_by_epoch_with_declared_symbols():
+    X, y = spelled_words(200, 4)
+    model = LSTMTranscriber(**FAST)
+    model.partial_fit(X[:20], y[:20], classes=list("abc"))  # first batch
+    assert model.classes_.tolist() == ["a", "b", "c"] and model.n_iter_ == 1
+    for _ in range(40):
+        model.partial_fit(X[:150], y[:150])
+    assert model.n_iter_ == 41 and model.score(X[150:], y[150:]) > 0.9
+    assert set(y[:150]) <= set(model.lexicon_)
+    undeclared = LSTMTranscriber(**FAST).partial_fit([X[0]], ["a"])
+    with pytest.raises(ValueError, match="pass every symbol as classes="):
+        undeclared.partial_fit([X[1]], ["b"])
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "check_no_attributes_set_in_init",
+        "check_parameters_default_constructible",
+        "check_get_params_invariance",
+        "check_set_params",
+    ],
+)
+def test_sklearn_parameter_checks(check):
+    # the fitting checks of parametrize_with_checks pass numeric class
+    # labels as y, which are not transcripts; these checks fit nothing
+    from sklearn.utils import estimator_checks
+
+    getattr(estimator_checks, check)("LSTMTranscriber", LSTMTranscriber())
+
+
+def test_predict_checks_the_feature_count(fitted):
+    model, X, _ = fitted
+    with pytest.raises(ValueError, match="features"):
+        model.predict([x[:, :2] for x in X[:3]])
