@@ -501,13 +501,19 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         Z, cache = net.forward(
             X, lengths, training=True, random_state=self._random_state
         )
-        target, w = self._targets_and_weights(Y, sw, idx, lengths, Z.shape, xp)
-        loss, dZ = LOSSES[self._loss](Z.reshape(Z.shape[0], -1), target, w, xp=xp)
-        net.backward(dZ.reshape(Z.shape), cache)
+        loss, dZ = self._batch_loss(Z, Y, sw, idx, lengths, xp)
+        net.backward(dZ, cache)
         if self.alpha > 0:  # scaled by the batch size, as in MLP
             loss += net.add_weight_decay(self.alpha / len(idx))
         apply_gradients(net, opts, self.clip_norm, xp=xp)
         return loss
+
+    def _batch_loss(self, Z, Y, sw, idx, lengths, xp):
+        """Loss of the batch ``idx`` and its gradient w.r.t. the scores
+        ``Z`` (same shape as ``Z``)."""
+        target, w = self._targets_and_weights(Y, sw, idx, lengths, Z.shape, xp)
+        loss, dZ = LOSSES[self._loss](Z.reshape(Z.shape[0], -1), target, w, xp=xp)
+        return loss, dZ.reshape(Z.shape)
 
     def _targets_and_weights(self, Y, sw, idx, lengths, z_shape, xp):
         """Targets and per-prediction weights of a batch, laid out like the

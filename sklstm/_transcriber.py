@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._base import _DTYPE, BaseLSTM
+from sklstm._base import BaseLSTM
 from sklstm._ctc import (
     beam_decode,
     ctc_loss,
@@ -17,7 +17,6 @@ from sklstm._ctc import (
     min_frames,
 )
 from sklstm._functional import log_softmax
-from sklstm._optimizers import apply_gradients
 from sklstm.metrics import character_error_rate
 
 
@@ -348,17 +347,8 @@ list of arrays of shape (n_timesteps_i, n_features)
     def _metric(self, y_true, y_pred, sample_weight=None):
         return 1.0 - character_error_rate(list(y_true), list(y_pred))
 
-    def _train_step(self, net, opts, seqs, Y, sw, idx, xp):
-        X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
-        Z, cache = net.forward(
-            X, lengths, training=True, random_state=self._random_state
-        )
-        loss, dZ = ctc_loss(Z, list(Y[idx]), lengths, sw[idx], xp=xp)
-        net.backward(dZ, cache)
-        if self.alpha > 0:
-            loss += net.add_weight_decay(self.alpha / len(idx))
-        apply_gradients(net, opts, self.clip_norm, xp=xp)
-        return loss
+    def _batch_loss(self, Z, Y, sw, idx, lengths, xp):
+        return ctc_loss(Z, list(Y[idx]), lengths, sw[idx], xp=xp)
 
     def _validate(self, net, seqs, Y, sw, idx, xp):
         S = self._raw_scores(seqs, idx, net=net, xp=xp)  # (n, T, K)
