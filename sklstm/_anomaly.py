@@ -157,7 +157,7 @@ best_validation_score_, history_ :
         **{
             k: v
             for k, v in BaseLSTM._parameter_constraints.items()
-            if k != "return_sequences"  # always per timestep
+            if k not in ("return_sequences", "pooling")  # always per timestep
         },
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "contamination": [Interval(Real, 0, 0.5, closed="right")],

@@ -45,6 +45,14 @@ def _hidden_sizes(hidden_layer_sizes):
     return tuple(int(h) for h in sizes)
 
 
+def _pooling(pooling, tokens):
+    """The head's pooling of ``pooling='auto'``: the mean over the steps for
+    token input (texts), else the last step."""
+    if pooling == "auto":
+        return "mean" if tokens else "last"
+    return pooling
+
+
 def _dropout_rate(dropout, tokens):
     """The rate of ``dropout='auto'``: 0.5 for token input, else none."""
     if dropout == "auto":
@@ -126,6 +134,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "return_sequences": ["boolean", StrOptions({"auto"})],
+        "pooling": [StrOptions({"last", "mean", "auto"})],
         "solver": [StrOptions({"adam", "rmsprop", "sgd"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -157,6 +166,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         bidirectional,
         dropout,
         return_sequences,
+        pooling,
         solver,
         learning_rate_init,
         alpha,
@@ -178,6 +188,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.return_sequences = return_sequences
+        self.pooling = pooling
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
@@ -360,6 +371,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             dropout=_dropout_rate(self.dropout, tokens is not None),
             dropout_outer=tokens is not None,
             return_sequences=self._sequence_targets,
+            # estimators with per-step outputs only have no pooling parameter
+            pooling="last"
+            if self._sequence_targets
+            else _pooling(self.pooling, tokens is not None),
             dtype=_DTYPE,
             xp=xp,
             n_tokens=None if tokens is None else tokens.n_tokens,

@@ -63,6 +63,7 @@ class _Cache:
         "top",
         "ids",
         "in_mask",
+        "pool",
     )
 
 
@@ -86,6 +87,10 @@ class LSTMNetwork:
         non-recurrent connections of Zaremba et al., 2014: language models).
     return_sequences : bool
         Apply the head at every timestep instead of only the last one.
+    pooling : {'last', 'mean'}
+        What the head reads without ``return_sequences``: the last layer's
+        states at each sequence's last step (and, bidirectional, the reverse
+        states at its first), or their mean over the sequence's valid steps.
     dtype : numpy dtype
     xp : array module
     n_tokens : int or None
@@ -107,6 +112,7 @@ class LSTMNetwork:
         dropout=0.0,
         dropout_outer=False,
         return_sequences=False,
+        pooling="last",
         dtype=np.float32,
         xp=np,
         n_tokens=None,
@@ -120,6 +126,7 @@ class LSTMNetwork:
         self.dropout = dropout
         self.dropout_outer = dropout_outer
         self.return_sequences = return_sequences
+        self.pooling = pooling
         self.dtype = np.dtype(dtype)
         self.xp = xp
         self.step_threads = step_threads
@@ -274,7 +281,7 @@ class LSTMNetwork:
         """
         xp = self.xp
         cache = _Cache()
-        cache.ids = cache.in_mask = None
+        cache.ids = cache.in_mask = cache.pool = None
         if self.table is not None:
             cache.ids, X = X, self._lookup(X)
         _, T, B = X.shape
@@ -344,7 +351,10 @@ class LSTMNetwork:
             Z = xp.matmul(Wy, inp.reshape(self.n_top + 1, T * B))
             cache.feat = None
             return Z.reshape(-1, T, B), cache
-        feat = self._last_states(inp, cache)
+        if self.pooling == "mean":
+            feat = self._mean_states(inp, cache)
+        else:
+            feat = self._last_states(inp, cache)
         cache.feat = feat
         return xp.matmul(Wy, feat), cache
 
@@ -391,6 +401,15 @@ class LSTMNetwork:
             feat[H : 2 * H] = Y[H : 2 * H, 0, :]
         return feat
 
+    def _mean_states(self, Y, cache):
+        """(D+1, B): the states averaged over each sequence's valid steps
+        (the ones row stays one)."""
+        T, B = Y.shape[1:]
+        lengths = cache.lengths
+        pool = (np.arange(T)[:, None] < lengths[None, :]) / lengths[None, :]
+        cache.pool = self.xp.asarray(pool.astype(self.dtype))  # (T, B)
+        return (Y * cache.pool[None]).sum(axis=1)
+
     # ----------------------------------------------------------- backward
     def backward(self, dZ, cache, *, need_dX=False):
         """Fill ``self.grads`` from the gradient ``dZ`` w.r.t. the scores.
@@ -411,18 +430,23 @@ class LSTMNetwork:
             xp.matmul(dZ, cache.feat.T, out=G["Wy"])
             dfeat = xp.matmul(Wy[:, :D].T, dZ)
             dY = self.ws.get("dY", (D, T, B), self.dtype)
-            dY[...] = 0
-            H = self.hidden_layer_sizes[-1]
-            dY[:H, cache.last, cache.cols] = dfeat[:H]
-            if self.n_directions == 2:
-                dY[H:, 0, :] = dfeat[H:]
+            if self.pooling == "mean":
+                xp.multiply(dfeat[:, None, :], cache.pool[None], out=dY)
+            else:
+                dY[...] = 0
+                H = self.hidden_layer_sizes[-1]
+                dY[:H, cache.last, cache.cols] = dfeat[:H]
+                if self.n_directions == 2:
+                    dY[H:, 0, :] = dfeat[H:]
         rev = cache.rev
         P = self.P
         return_dX = need_dX
         need_dX = need_dX or self.trainable_embeddings  # the table needs dX too
         # under a per-sequence head only each sequence's last step gets a
         # gradient from above (in both directions' own time order)
-        top_steps = None if self.return_sequences else set((cache.lengths - 1).tolist())
+        top_steps = None
+        if not self.return_sequences and self.pooling == "last":
+            top_steps = set((cache.lengths - 1).tolist())
         with blas_threads(self.step_threads, xp):
             for layer in range(len(self.hidden_layer_sizes) - 1, -1, -1):
                 steps = top_steps if layer == len(self.hidden_layer_sizes) - 1 else None

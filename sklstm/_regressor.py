@@ -40,6 +40,12 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         is 3-D (n_samples, n_timesteps, n_targets) or a list of sequences; a
         2-D ``y`` means several targets per sequence, so pass ``True`` for
         2-D per-timestep targets (n_samples, n_timesteps).
+    pooling : {'auto', 'last', 'mean'}, default='auto'
+        What the dense head reads of a sequence: the last LSTM layer's
+        states at its last step ('last'), or their mean over all its steps
+        ('mean').  'auto' is 'mean' for token input (texts from
+        :class:`Embedder`) and 'last' otherwise.  Unused with per-timestep
+        targets.
     solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
         Optimizer; 'sgd' uses momentum 0.9.
     learning_rate_init : float, default=0.001
@@ -149,6 +155,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         bidirectional=False,
         dropout="auto",
         return_sequences="auto",
+        pooling="auto",
         solver="adam",
         learning_rate_init=0.001,
         alpha=0.0001,
@@ -171,6 +178,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             bidirectional=bidirectional,
             dropout=dropout,
             return_sequences=return_sequences,
+            pooling=pooling,
             solver=solver,
             learning_rate_init=learning_rate_init,
             alpha=alpha,

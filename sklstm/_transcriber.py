@@ -161,7 +161,7 @@ class LSTMTranscriber(BaseLSTM):
         **{
             k: v
             for k, v in BaseLSTM._parameter_constraints.items()
-            if k != "return_sequences"  # always one output per frame
+            if k not in ("return_sequences", "pooling")  # always one output per frame
         },
         "decoder": [StrOptions({"greedy", "beam", "lexicon"})],
         "beam_width": [Interval(Integral, 1, None, closed="left")],

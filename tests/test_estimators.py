@@ -433,3 +433,27 @@ def test_predict_proba_steps_matches_each_prefix(bidirectional):
     dense = clf.predict_proba_steps(X[:2])
     assert_allclose(dense[1], steps[1], rtol=1e-5, atol=1e-6)
     assert_allclose(dense[0][-1], clf.predict_proba(X[:1])[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_mean_pooling_is_exact_on_ragged_input_and_auto_follows_the_input(Estimator):
+    from sklstm import Embedder
+
+    rng = np.random.RandomState(0)
+    X = [rng.standard_normal((L, 2)) for L in (3, 7, 5, 1, 6, 4)]
+    y = np.array([0, 1, 0, 1, 1, 0])
+    model = Estimator(hidden_layer_sizes=4, max_iter=3, pooling="mean", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    together = model.predict(X)
+    assert_allclose(together, [model.predict([x])[0] for x in X], rtol=1e-5)
+    seqs = model._check_X(X, reset=False)
+    assert model._make_network(seqs, np).pooling == "mean"
+    assert model.set_params(pooling="auto")._make_network(seqs, np).pooling == "last"
+    texts = ["good fun film", "dull and long", "fun", "long dull"]
+    tokens = Embedder(n_dims=4, min_count=1, random_state=0).fit_transform(texts)
+    model.set_params(max_iter=1).fit(tokens, [1, 0, 1, 0])
+    assert (
+        model._make_network(model._check_X(tokens, reset=False), np).pooling == "mean"
+    )

@@ -20,13 +20,16 @@ def _batch(rng, lengths=LENGTHS, pad_value=0.0):
     return X
 
 
-def _net(bidirectional, return_sequences, seed=1, dtype=np.float64):
+def _net(bidirectional, head, seed=1, dtype=np.float64):
+    """head: 'last' / 'mean' (pooling of a per-sequence head), or True /
+    False (return_sequences, with last-step pooling)."""
     net = LSTMNetwork(
         F,
         (5, 4),
         K,
         bidirectional=bidirectional,
-        return_sequences=return_sequences,
+        return_sequences=head is True,
+        pooling="mean" if head == "mean" else "last",
         dtype=dtype,
     )
     net.initialize(np.random.RandomState(seed))
@@ -45,13 +48,14 @@ def _loss(net, X, loss_name, target, w):
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True, "mean"])
 @pytest.mark.parametrize("loss_name", ["cross_entropy", "squared_error"])
 def test_every_parameter_gradient_matches_finite_differences(
     bidirectional, return_sequences, loss_name
 ):
     rng = np.random.RandomState(0)
     net = _net(bidirectional, return_sequences)
+    return_sequences = return_sequences is True
     X = _batch(rng)
     B = len(LENGTHS)
     N = T * B if return_sequences else B
@@ -97,10 +101,11 @@ def test_every_parameter_gradient_matches_finite_differences(
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True, "mean"])
 def test_padding_values_never_change_results(bidirectional, return_sequences):
     rng = np.random.RandomState(0)
     net = _net(bidirectional, return_sequences)
+    return_sequences = return_sequences is True
     X0 = _batch(rng)
     X1 = X0.copy()
     for b, L in enumerate(LENGTHS):
@@ -123,9 +128,10 @@ def test_padding_values_never_change_results(bidirectional, return_sequences):
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_sequence_alone_equals_sequence_in_padded_batch(bidirectional):
+@pytest.mark.parametrize("pooling", ["last", "mean"])
+def test_sequence_alone_equals_sequence_in_padded_batch(bidirectional, pooling):
     rng = np.random.RandomState(0)
-    net = _net(bidirectional, False, dtype=np.float32)
+    net = _net(bidirectional, pooling, dtype=np.float32)
     X = _batch(rng).astype(np.float32)
     Z, _ = net.forward(X, LENGTHS)
     for b, L in enumerate(LENGTHS):
@@ -253,3 +259,14 @@ def test_token_table_gradient_matches_finite_differences(bidirectional):
     plain.params[...] = net.params
     Z_dense, _ = plain.forward(dense, lengths)
     assert_allclose(Z_ids, Z_dense, rtol=1e-12)
+
+
+def test_mean_pooling_averages_the_top_states():
+    rng = np.random.RandomState(0)
+    net = _net(True, "mean")
+    X = _batch(rng)
+    Z, cache = net.forward(X, LENGTHS)
+    top = cache.top  # (D+1, T, B)
+    for b, L in enumerate(LENGTHS):
+        feat = top[:, :L, b].mean(axis=1)
+        assert_allclose(Z[:, b], net.P["Wy"] @ feat, rtol=1e-12)
