@@ -490,7 +490,7 @@ def _hashable(transcripts):
     """Transcripts as strings or tuples of labels (to find the distinct)."""
     labels, _ = _transcripts(transcripts)
     return [
-        t if isinstance(t, str) else tuple(lab)
+        str(t) if isinstance(t, str) else tuple(lab)  # np.str_ -> str
         for t, lab in zip(transcripts, labels, strict=True)
     ]
 
