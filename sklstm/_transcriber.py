@@ -295,9 +295,18 @@ list of arrays of shape (n_timesteps_i, n_features)
             )
         if first_call:
             if classes is not None:
-                symbols = sorted(set(np.asarray(classes, dtype=object).tolist()))
+                symbols = set(np.asarray(classes, dtype=object).tolist())
             else:
-                symbols = sorted({s for t in transcripts for s in t})
+                symbols = {s for t in transcripts for s in t}
+            try:
+                symbols = sorted(symbols)
+            except TypeError:
+                kinds = sorted({type(s).__name__ for s in symbols})
+                raise TypeError(
+                    f"The symbols of y mix types ({', '.join(kinds)}) and cannot be "
+                    "sorted: use transcripts that are all strings, or label "
+                    "sequences of one type."
+                ) from None
             if not symbols:
                 raise ValueError("The transcripts y are all empty: nothing to learn.")
             self.classes_ = np.array(symbols)

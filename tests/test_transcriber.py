@@ -130,6 +130,7 @@ def test_too_short_sequence_is_a_clear_error():
         (["ab", 3], TypeError, r"y\[1\] is 3"),
         (["", ""], ValueError, "all empty"),
         (["ab"], ValueError, "inconsistent numbers of samples"),
+        (["ab", [1, 2]], TypeError, "mix types"),
         (None, ValueError, "requires y"),
     ],
 )
