@@ -62,12 +62,14 @@ if FSDD.is_dir():
     clips, speaker = wavs.data, wavs.speaker
     words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
     test_speaker = "george"
+    loose_speaker = "lucas"  # whose recordings keep the room noise around words
 else:
     print(f"FSDD not found at {FSDD}: using generated recordings.")
     clips, words, speaker = make_spoken_words(
         2000, n_speakers=4, return_speaker=True, random_state=0
     )
     test_speaker = 0
+    loose_speaker = 1
 test = speaker == test_speaker
 X_train = [c for c, t in zip(clips, test, strict=True) if not t]
 X_test = [c for c, t in zip(clips, test, strict=True) if t]
@@ -80,17 +82,19 @@ print(f"{len(X_train)} training clips, {len(X_test)} test clips by {test_speaker
 #
 # Each clip becomes 40 log-mel energies every 10 ms.  Two settings matter
 # across speakers: ``trim_db=20`` drops the silence before and after the
-# word (some speakers' recordings are cut tightly, others keep a quarter
-# of a second of room noise, and a sequence model would read it as part of
-# the word), and ``normalise='mean'`` subtracts each band's mean over the
-# clip, which removes the microphone's and the room's colouring.
+# word (some speakers' recordings are cut tightly, others keep a tenth
+# of a second of room noise on each side, and a sequence model would read it
+# as part of the word), and ``normalise='mean'`` subtracts each band's mean
+# over the clip, which removes the microphone's and the room's colouring.
+# Here, a training clip of the speaker whose recordings are cut loosely.
 
 front = SpectrogramTransformer(sampling_rate=8000, normalise="mean", trim_db=20)
 raw = SpectrogramTransformer(sampling_rate=8000)
-clip = X_test[0]
+shown = int(np.flatnonzero(speaker == loose_speaker)[0])
+clip = clips[shown]
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), width_ratios=[1.2, 1, 1])
 axes[0].plot(np.arange(len(clip)) / 8000, clip, lw=0.5)
-axes[0].set(title=f"'{y_test[0]}': waveform", xlabel="seconds")
+axes[0].set(title=f"'{words[shown]}': waveform", xlabel="seconds")
 for ax, step, title in [
     (axes[1], raw, "log-mel, as recorded"),
     (axes[2], front, "trimmed, mean removed"),
