@@ -31,8 +31,9 @@ def min_frames(labels):
     return len(labels) + int(np.count_nonzero(labels[1:] == labels[:-1]))
 
 
-def _extended(labels, xp):
-    """Extended targets (B, S), the valid states and the allowed skips."""
+def _extended(labels):
+    """Extended targets (B, S) and three (B, S) masks: the valid states,
+    the allowed skips and the end states (host arrays)."""
     B = len(labels)
     L = np.array([len(lab) for lab in labels])
     S_len = 2 * L + 1
@@ -54,10 +55,11 @@ def _logaddexp3(a, b, c, xp):
 
 
 def _emissions(logp, labels, xp):
-    """Emission log-probabilities of the extended states (T, B, S), the
-    allowed skips (B, S) and the end states (B, S)."""
+    """The extended targets and valid states (host), the emission
+    log-probabilities of the states (T, B, S) and the allowed skips
+    (device), and the end states (host)."""
     B = logp.shape[1]
-    ext, valid, skip, end = _extended(labels, xp)
+    ext, valid, skip, end = _extended(labels)
     emit = logp[:, xp.arange(B)[:, None], xp.asarray(ext)]
     emit = xp.where(xp.asarray(valid)[None], emit, -np.inf)
     return ext, valid, emit, xp.asarray(skip), end
