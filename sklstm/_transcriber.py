@@ -17,7 +17,7 @@ from sklstm._ctc import (
     min_frames,
 )
 from sklstm._functional import log_softmax
-from sklstm.metrics import character_error_rate
+from sklstm.metrics import character_error_rate, check_transcripts
 
 
 class LSTMTranscriber(BaseLSTM):
@@ -287,7 +287,7 @@ list of arrays of shape (n_timesteps_i, n_features)
             raise ValueError(
                 "LSTMTranscriber requires y to be passed, but the target y is None."
             )
-        transcripts, strings = _transcripts(y)
+        transcripts, strings = check_transcripts(y)
         if len(transcripts) != seqs.n_samples:
             raise ValueError(
                 "X and y have inconsistent numbers of samples: "
@@ -333,7 +333,7 @@ list of arrays of shape (n_timesteps_i, n_features)
         return Y, True
 
     def _encode_lexicon(self, entries):
-        labels, _ = _transcripts(entries)
+        labels, _ = check_transcripts(entries)
         index = {s: k + 1 for k, s in enumerate(self.classes_.tolist())}
         out = []
         for entry, t in zip(entries, labels, strict=True):
@@ -453,7 +453,7 @@ list of arrays of shape (n_timesteps_i, n_features)
                 "LSTMTranscriber.score pools the edits of all transcripts and does "
                 "not take sample_weight."
             )
-        transcripts, _ = _transcripts(y)
+        transcripts, _ = check_transcripts(y)
         y_pred = self.predict(X)
         return 1.0 - character_error_rate(transcripts, [list(p) for p in y_pred])
 
@@ -464,40 +464,9 @@ list of arrays of shape (n_timesteps_i, n_features)
         return tags
 
 
-def _transcripts(y):
-    """Transcripts as lists of symbols, and whether they were all strings."""
-    if isinstance(y, str):
-        raise TypeError(
-            "y must be a list of transcripts (one per sequence), not a single "
-            "string; wrap it in a list."
-        )
-    if not hasattr(y, "__len__"):
-        raise TypeError(
-            f"y must be a list of strings or of label sequences, got "
-            f"{type(y).__name__}."
-        )
-    out, strings = [], True
-    for i, item in enumerate(y):
-        if isinstance(item, str):
-            out.append(list(item))
-        elif hasattr(item, "__len__") and not isinstance(item, dict):
-            labels = np.asarray(item, dtype=object).ravel().tolist()
-            for lab in labels:
-                if isinstance(lab, float) and lab != lab:
-                    raise ValueError(f"y[{i}] holds NaN, which is not a label.")
-            out.append(labels)
-            strings = False
-        else:
-            raise TypeError(
-                f"y[{i}] is {item!r}: each transcript must be a string or a "
-                "sequence of labels (e.g. a list of phonemes)."
-            )
-    return out, strings
-
-
 def _hashable(transcripts):
     """Transcripts as strings or tuples of labels (to find the distinct)."""
-    labels, _ = _transcripts(transcripts)
+    labels, _ = check_transcripts(transcripts)
     return [
         str(t) if isinstance(t, str) else tuple(lab)  # np.str_ -> str
         for t, lab in zip(transcripts, labels, strict=True)

@@ -8,23 +8,39 @@ from sklearn.utils._param_validation import validate_params
 from sklstm._ctc import edit_distance
 
 
-def _as_sequences(y, name):
-    if isinstance(y, str) or not hasattr(y, "__len__"):
+def check_transcripts(y, name="y"):
+    """Transcripts as lists of symbols, and whether they were all strings.
+
+    A string is spelled character by character; any other sequence is a
+    sequence of labels.  Used by :class:`~sklstm.LSTMTranscriber` too.
+    """
+    if isinstance(y, str):
+        raise TypeError(
+            f"{name} must be a list of transcripts (one per sequence), not a "
+            "single string; wrap it in a list."
+        )
+    if not hasattr(y, "__len__"):
         raise TypeError(
             f"{name} must be a list of strings or of label sequences, got "
-            f"{type(y).__name__}; wrap a single transcript in a list."
+            f"{type(y).__name__}."
         )
-    out = []
+    out, strings = [], True
     for i, item in enumerate(y):
         if isinstance(item, str):
-            out.append(item)
-        elif hasattr(item, "__len__"):
-            out.append(list(np.asarray(item).ravel().tolist()))
+            out.append(list(item))
+        elif hasattr(item, "__len__") and not isinstance(item, dict):
+            labels = np.asarray(item, dtype=object).ravel().tolist()
+            for lab in labels:
+                if isinstance(lab, float) and lab != lab:
+                    raise ValueError(f"{name}[{i}] holds NaN, which is not a label.")
+            out.append(labels)
+            strings = False
         else:
             raise TypeError(
-                f"{name}[{i}] is {item!r}; expected a string or a sequence of labels."
+                f"{name}[{i}] is {item!r}: each transcript must be a string or a "
+                "sequence of labels (e.g. a list of phonemes)."
             )
-    return out
+    return out, strings
 
 
 @validate_params(
@@ -67,8 +83,8 @@ def character_error_rate(y_true, y_pred):
     >>> character_error_rate([["one", "two"]], [["one", "too"]])  # word level
     0.5
     """
-    y_true = _as_sequences(y_true, "y_true")
-    y_pred = _as_sequences(y_pred, "y_pred")
+    y_true, _ = check_transcripts(y_true, "y_true")
+    y_pred, _ = check_transcripts(y_pred, "y_pred")
     if len(y_true) != len(y_pred):
         raise ValueError(
             f"y_true and y_pred have different lengths: {len(y_true)} and "
