@@ -137,6 +137,23 @@ def _adding_row(seed, data_dir):
     )
 
 
+def _classifier_row(task, model, X, y, X_test, y_test):
+    """Fit a classifier pipeline; its row against the majority class."""
+    t0 = time.perf_counter()
+    model.fit(X, y)
+    seconds = time.perf_counter() - t0
+    base = DummyClassifier().fit(X, y).score(X_test, y_test)
+    return (
+        task,
+        "accuracy",
+        model.score(X_test, y_test),
+        base,
+        "majority class",
+        seconds,
+        model[-1].n_iter_,
+    )
+
+
 def _sentiment_row(seed, data_dir):
     files = _real_files(data_dir, *MR_FILES)
     if files is not None:
@@ -158,19 +175,7 @@ def _sentiment_row(seed, data_dir):
     model = make_pipeline(
         Embedder(random_state=seed), LSTMClassifier(random_state=seed)
     )
-    t0 = time.perf_counter()
-    model.fit(X, y)
-    seconds = time.perf_counter() - t0
-    base = DummyClassifier().fit(X, y).score(X_test, y_test)
-    return (
-        task,
-        "accuracy",
-        model.score(X_test, y_test),
-        base,
-        "majority class",
-        seconds,
-        model[-1].n_iter_,
-    )
+    return _classifier_row(task, model, X, y, X_test, y_test)
 
 
 def _next_word_row(seed, data_dir):
@@ -240,19 +245,7 @@ def _spoken_word_row(seed, data_dir):
         Normaliser(),
         LSTMClassifier(bidirectional=True, random_state=seed),
     )
-    t0 = time.perf_counter()
-    model.fit(X, y)
-    seconds = time.perf_counter() - t0
-    base = DummyClassifier().fit(X, y).score(X_test, y_test)
-    return (
-        task,
-        "accuracy",
-        model.score(X_test, y_test),
-        base,
-        "majority class",
-        seconds,
-        model[-1].n_iter_,
-    )
+    return _classifier_row(task, model, X, y, X_test, y_test)
 
 
 def _spelling_row(seed, data_dir):
