@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
 from sklstm import Embedder, LSTMLanguageModel, TokenSequences
+from sklstm._language_model import _split_stream
 from sklstm.datasets import make_text_corpus
 
 FAST = dict(hidden_layer_sizes=32, bptt=10, batch_size=8, random_state=0)
@@ -81,6 +82,18 @@ def test_agreement_is_learnt(fitted):
     assert fitted.predict(["the dog chases the"])[0] not in {".", "the"}
 
 
+def test_contexts_start_from_the_state_after_the_training_text(fitted):
+    lm = fitted[-1]
+    assert [(h.shape, c.shape) for h, c in lm.start_state_] == [((32, 1), (32, 1))]
+    X = fitted[0].transform(["the dogs", "the cat sat on the old"])
+    # a context alone or in a ragged batch: the same start, the same answer
+    np.testing.assert_allclose(
+        lm.predict_proba(X[:1]), lm.predict_proba(X)[:1], rtol=1e-4, atol=1e-7
+    )
+    restored = pickle.loads(pickle.dumps(lm))
+    np.testing.assert_array_equal(restored.start_state_[0][1], lm.start_state_[0][1])
+
+
 def test_unseen_words_map_to_the_oov_id(fitted):
     emb = fitted[0]
     X = emb.transform(["the zyzzyva"])
@@ -116,6 +129,30 @@ def test_carried_state_is_used_across_chunks():
     # the repeated key (whose cue is in an earlier chunk when bptt=1) is
     # predicted: 3 of 4 words are predictable, the first key is a coin flip
     assert lm.top_k_accuracy(X_test, k=1) > 0.85
+
+
+def test_validation_is_spread_over_the_stream():
+    stream = np.arange(100_000)
+    train, val = _split_stream(stream, 0.1)
+    assert len(val) == 10_000 and len(train) == 90_000
+    np.testing.assert_array_equal(np.sort(np.concatenate([train, val])), stream)
+    # ten pieces, each at the start of a tenth; the stream's end is trained on
+    assert np.count_nonzero(np.diff(val) > 1) == 9
+    assert val[0] == 0 and train[-1] == stream[-1]
+    tenths = np.array_split(np.arange(5003), 10)
+    expected = np.concatenate([t[: int(0.2 * len(t))] for t in tenths])
+    np.testing.assert_array_equal(_split_stream(np.arange(5003), 0.2)[1], expected)
+    assert len(_split_stream(stream, 0)[1]) == 0
+
+
+def test_training_starts_from_the_unigram_model(corpus):
+    X = Embedder(vectors="random", n_dims=8, random_state=0).fit_transform(corpus[0])
+    lm = LSTMLanguageModel(
+        **FAST, max_iter=1, learning_rate_init=1e-9, validation_fraction=0
+    ).fit(X)
+    counts = np.bincount(X._ids, minlength=len(lm.classes_) + 1)[1:] + 1.0
+    unigram = np.log(counts / counts.sum())
+    np.testing.assert_allclose(lm.coefs_[-1]["bias"], unigram, atol=1e-4)
 
 
 def test_pickle_keeps_vocabulary_and_fine_tuned_table(fitted, corpus):

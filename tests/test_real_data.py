@@ -80,7 +80,7 @@ def test_default_anomaly_detector_on_ecg5000(data_dir):
 def test_language_model_on_tiny_shakespeare(data_dir):
     """Word-level next-word prediction on a bounded part of tiny-shakespeare
     (the first 60k tokens train, the next 6k test; 5 epochs, 25 s): the model
-    must beat a unigram model clearly (measured 215 against 288, top-5 0.31).
+    must beat a unigram model clearly (measured 163 against 288, top-5 0.33).
     Full-corpus figures: benchmarks/bench_language_model.py."""
     path = data_dir / "tiny_shakespeare" / "input.txt"
     if not path.is_file():
@@ -93,8 +93,8 @@ def test_language_model_on_tiny_shakespeare(data_dir):
     counts = np.bincount(X._ids, minlength=len(emb.words_))[1:] + 1.0
     p = counts / counts.sum()
     unigram = float(np.exp(-np.mean(np.log(p[X_test._ids[1:] - 1]))))
-    assert lm.perplexity(X_test) < 0.85 * unigram
-    assert lm.top_k_accuracy(X_test, k=5) > 0.28
+    assert lm.perplexity(X_test) < 0.7 * unigram
+    assert lm.top_k_accuracy(X_test, k=5) > 0.3
 
 
 def _fsdd_usual_split(data_dir):
