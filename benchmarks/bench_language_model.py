@@ -9,7 +9,8 @@ Two measurements:
    twice or more in the training part, the rest ``<unk>``).  The first 90 %
    of the tokens train, the last 10 % test.  ``LSTMLanguageModel()`` with
    its defaults (``random_state`` = each seed) is fitted on the training
-   stream (it holds out its last 10 % for early stopping) and scored on the
+   stream (it holds out 10 % of it, spread over the stream, for early
+   stopping) and scored on the
    test stream: perplexity and top-1 / top-5 next-word accuracy, beside a
    unigram and an add-one bigram model on the same tokens.
 2. **Throughput.** The "small" model of Zaremba et al. (2014): embedding
@@ -297,8 +298,10 @@ for epoch in range(13):
         x, y = g[t:t + T], g[t + 1:t + T + 1] - 1
         z, state = model(x[: len(y)], state)
         state = tuple(s.detach() for s in state)
+        # Zaremba et al. sum the loss over the unrolled steps (mean over the
+        # batch): lr 1 on that sum is lr T on the mean loss per token
         loss = torch.nn.functional.cross_entropy(z.reshape(-1, V - 1), y.reshape(-1))
-        opt.zero_grad(); loss.backward()
+        opt.zero_grad(); (loss * len(y)).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0); opt.step()
     ppl, top1, top5 = evaluate(test)
     print(f"epoch {epoch + 1}: test perplexity {ppl:.1f}, top-1 {top1:.3f}, "
