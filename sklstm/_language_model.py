@@ -77,7 +77,8 @@ class LSTMLanguageModel(BaseEstimator):
     validation_fraction : float, default=0.1
         Share of the stream held out to monitor the validation loss: the
         first ``validation_fraction`` of each tenth of the stream (tenths as
-        cut by ``numpy.array_split``), so that the held-out text samples
+        cut by ``numpy.array_split``; fewer, longer blocks for streams under
+        ``10 / validation_fraction`` tokens), so that the held-out text samples
         the whole corpus and its end, often the text nearest to what the
         model will read next, stays in training.  0 monitors the training
         loss instead.
@@ -709,8 +710,9 @@ def _init_head(net, random_state, stream):
 
 def _split_stream(stream, fraction):
     """Training and validation streams: the stream is cut into 10
-    consecutive blocks (``numpy.array_split``) and the first ``fraction``
-    of each is held out.
+    consecutive blocks (``numpy.array_split``; fewer for streams under
+    ``10 / fraction`` tokens) and the first ``fraction`` of each is held
+    out.
 
     Spreading the held-out text over the corpus makes it a fair sample of
     it, and keeps the end of the stream (often the text nearest to what
@@ -718,7 +720,9 @@ def _split_stream(stream, fraction):
     tiny-shakespeare's training part instead raised the test perplexity
     after 4 epochs from 125 to 159 (PyTorch, same model and schedule).
     """
-    blocks = np.array_split(np.arange(len(stream)), 10)
+    # fewer blocks when tenths would be too short to hold out a token each
+    n_blocks = min(10, max(1, int(fraction * len(stream))))
+    blocks = np.array_split(np.arange(len(stream)), n_blocks)
     held = np.concatenate([b[: int(fraction * len(b))] for b in blocks])
     keep = np.ones(len(stream), dtype=bool)
     keep[held] = False

@@ -143,6 +143,8 @@ def test_validation_is_spread_over_the_stream():
     expected = np.concatenate([t[: int(0.2 * len(t))] for t in tenths])
     np.testing.assert_array_equal(_split_stream(np.arange(5003), 0.2)[1], expected)
     assert len(_split_stream(stream, 0)[1]) == 0
+    # a short stream: fewer blocks, still a held-out token in each
+    np.testing.assert_array_equal(_split_stream(np.arange(40), 0.1)[1], [0, 10, 20, 30])
 
 
 def test_training_starts_from_the_unigram_model(corpus):
