@@ -11,7 +11,7 @@ text, and uses it to suggest and to generate words.
 The model trains on a bounded part of the corpus for a few epochs, so that
 the example runs in about a minute; the full run, on the whole training
 part until early stopping, is ``benchmarks/bench_language_model.py``:
-test perplexity 120-123, top-5 accuracy 0.38, in 12-13 epochs.
+test perplexity 120.6-122.2, top-5 accuracy 0.38, in 11-12 epochs.
 """
 
 # %%
@@ -250,7 +250,7 @@ for i, suggestions in enumerate(lm.predict_top_k(X_prompts, k=5)):
 
 # %%
 # The suggestions are frequent words that can follow the last word or two
-# ("the" or "my" after "to").  Hamlet is not in this corpus, and *Romeo and
+# ("the" or "be" after "to").  Hamlet is not in this corpus, and *Romeo and
 # Juliet* comes after the 60,000 training tokens: "romeo" is ``<unk>`` and
 # the model has never seen Juliet's line.
 #
@@ -291,8 +291,8 @@ for temperature in (0, 0.8):
 # text (names followed by ":", punctuation, frequent phrases such as "my
 # lord") more than its sense.  ``benchmarks/bench_language_model.py``
 # trains the same model on the whole training part until early stopping:
-# test perplexity 120-123 and top-5 accuracy 0.38 after 12-13 epochs (4-5
-# minutes on two cores), against 335 and 0.252 for a unigram model and 752
+# test perplexity 120.6-122.2 and top-5 accuracy 0.38 after 11-12 epochs
+# (5 minutes on two cores), against 335 and 0.252 for a unigram model and 752
 # and 0.331 for an add-one bigram.
 
 # sphinx_gallery_thumbnail_number = 1
