@@ -725,11 +725,10 @@ def _split_stream(stream, fraction):
     """
     # fewer blocks when tenths would be too short to hold out a token each
     n_blocks = min(10, max(1, int(fraction * len(stream))))
-    blocks = np.array_split(np.arange(len(stream)), n_blocks)
-    held = np.concatenate([b[: int(fraction * len(b))] for b in blocks])
-    keep = np.ones(len(stream), dtype=bool)
-    keep[held] = False
-    return stream[keep], stream[held]
+    held = np.zeros(len(stream), dtype=bool)
+    for block in np.array_split(np.arange(len(stream)), n_blocks):
+        held[block[: int(fraction * len(block))]] = True
+    return stream[~held], stream[held]
 
 
 def _stream_grid(stream, n_streams):
