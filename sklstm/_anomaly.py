@@ -9,7 +9,7 @@ from sklearn.base import OutlierMixin
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._backend import get_namespace
+from sklstm._backend import follows_input_namespace, get_namespace
 from sklstm._base import BaseLSTM, value_targets
 from sklstm._sequences import SequenceData, check_sequences
 
@@ -280,7 +280,7 @@ best_validation_score_, history_ :
     def _forecast(self, X):
         check_is_fitted(self)
         inputs, targets, mask = self._shifted(X, reset=False)
-        S = self._raw_scores(inputs, xp=get_namespace(self.device))
+        S = self._raw_scores(inputs, xp=get_namespace(self.device, fitted=True))
         return inputs, S.astype(np.float64), targets, mask
 
     def forecast(self, X):
@@ -307,6 +307,7 @@ horizon[, n_features]) or list of arrays
             return [S[i, :L] for i, L in enumerate(inputs.lengths)]
         return S
 
+    @follows_input_namespace
     def score_samples(self, X):
         """Normality of each sequence: minus its mean squared forecast error.
 
@@ -324,6 +325,7 @@ horizon[, n_features]) or list of arrays
         err = ((S - targets) ** 2).mean(axis=-1) * mask
         return -err.sum(axis=1) / inputs.lengths
 
+    @follows_input_namespace
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
 
@@ -338,6 +340,7 @@ horizon[, n_features]) or list of arrays
         """
         return self.score_samples(X) - self.offset_
 
+    @follows_input_namespace
     def predict(self, X):
         """Label sequences: +1 normal, -1 anomalous.
 

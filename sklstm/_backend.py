@@ -13,6 +13,7 @@ import sys
 from contextlib import nullcontext
 
 import numpy as np
+from sklearn import get_config
 from threadpoolctl import ThreadpoolController
 
 _INSTALL_HINT = (
@@ -41,17 +42,27 @@ def gpu_available():
         return False
 
 
-def get_namespace(device):
+def get_namespace(device, *, fitted=False):
     """Return the array module for ``device`` ('cpu', 'cuda' or 'auto').
+
+    Parameters
+    ----------
+    device : {'cpu', 'cuda', 'auto'}
+        The estimator's ``device`` parameter.
+    fitted : bool, default=False
+        Whether a fitted model asks, to predict.  A model fitted on a GPU
+        then runs on NumPy where no GPU is usable, so that it predicts on any
+        machine it is loaded on; fitting with 'cuda' still needs a GPU.
 
     Raises
     ------
     ValueError
-        If ``device`` is unknown, or is 'cuda' while no usable GPU exists.
+        If ``device`` is unknown, or is 'cuda' while no usable GPU exists
+        and ``fitted`` is False.
     """
     if device == "cpu":
         return np
-    if device == "auto":
+    if device == "auto" or (device == "cuda" and fitted):
         return _import_cupy() if gpu_available() else np
     if device == "cuda":
         if not gpu_available():
@@ -71,11 +82,55 @@ def is_cupy_array(a):
     return cupy is not None and isinstance(a, cupy.ndarray)
 
 
+def is_foreign_array(a):
+    """Whether ``a`` is an array of another library than NumPy: CuPy, or
+    any namespace of the array API standard."""
+    return not isinstance(a, np.ndarray) and hasattr(a, "__array_namespace__")
+
+
 def to_numpy(a):
     """Return ``a`` as a NumPy array (copying from the device if needed)."""
     if is_cupy_array(a):
         return a.get()
+    if is_foreign_array(a) and hasattr(a, "__dlpack__"):
+        try:
+            return np.from_dlpack(a)
+        except (TypeError, BufferError, RuntimeError, ValueError):
+            pass  # not on the host: np.asarray below says why
     return np.asarray(a)
+
+
+def follows_input_namespace(method):
+    """Decorate ``method(self, X, ...)`` so that, with scikit-learn's
+    ``array_api_dispatch`` on, its numeric arrays come back in the namespace
+    (and so on the device) of ``X``; otherwise they are NumPy.
+
+    String labels have no array API counterpart and stay NumPy.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        Xn = to_numpy(X) if is_foreign_array(X) else X
+        return _to_namespace_of(X, method(self, Xn, *args, **kwargs))
+
+    return wrapper
+
+
+def _to_namespace_of(X, result):
+    if not is_foreign_array(X) or not get_config().get("array_api_dispatch"):
+        return result
+    xp = X.__array_namespace__()
+    if isinstance(result, list):
+        return [_to_namespace_of(X, r) for r in result]
+    if isinstance(result, np.ndarray) and result.dtype.kind in "biuf":
+        return xp.asarray(result)
+    return result
+
+
+def to_device(a, xp):
+    """Return ``a`` as an array of the module ``xp`` (NumPy or CuPy),
+    copying between host and device when needed."""
+    return to_numpy(a) if xp is np else xp.asarray(a)
 
 
 @functools.cache

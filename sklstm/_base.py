@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._backend import get_namespace, to_numpy
+from sklstm._backend import get_namespace, is_foreign_array, to_numpy
 from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
 from sklstm._functional import LOSSES
 from sklstm._network import LSTMNetwork
@@ -240,6 +240,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             not self.warm_start and not incremental
         )
         seqs = self._check_X(X, reset=first_call)
+        if is_foreign_array(y):  # e.g. CuPy labels: validated on the host
+            y = to_numpy(y)
         Y, sequence = self._encode_targets(y, seqs, first_call, classes)
         sw = check_sample_weight(sample_weight, seqs.n_samples)
         n = seqs.n_samples
@@ -602,7 +604,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _predict_scores(self, X):
         check_is_fitted(self)
         seqs = self._check_X(X, reset=False)
-        return seqs, self._raw_scores(seqs, xp=get_namespace(self.device))
+        return seqs, self._raw_scores(seqs, xp=get_namespace(self.device, fitted=True))
 
     def _as_input_layout(self, seqs, P):
         """Per-timestep outputs (n, T_max, ...) in the layout of X: an

@@ -10,7 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from sklstm._backend import get_namespace
+from sklstm._backend import follows_input_namespace, get_namespace
 from sklstm._base import BaseLSTM, flatten_valid, pad_sequence_targets
 from sklstm._functional import log_softmax
 from sklstm._sequences import SequenceData, check_lengths_match, is_nested_sequence
@@ -339,6 +339,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
 
     # ------------------------------------------------------------ predict
+    @follows_input_namespace
     def predict(self, X):
         """Predict the label of each sequence (or of each timestep).
 
@@ -356,6 +357,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         seqs, S = self._predict_scores(X)
         return self._as_input_layout(seqs, self.classes_[S.argmax(axis=-1)])
 
+    @follows_input_namespace
     def predict_log_proba(self, X):
         """Log of the class probabilities.
 
@@ -374,6 +376,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         S = np.moveaxis(S.astype(np.float64), -1, 0)
         return self._as_input_layout(seqs, np.moveaxis(log_softmax(S, xp=np), 0, -1))
 
+    @follows_input_namespace
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -393,6 +396,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return [np.exp(p) for p in logp]
         return np.exp(logp)
 
+    @follows_input_namespace
     def predict_proba_steps(self, X):
         """Class probabilities after each timestep: how the prediction
         evolves along each sequence.
@@ -421,7 +425,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             )
         seqs = self._check_X(X, reset=False)
         prefixes = _prefixes(seqs)
-        S = self._raw_scores(prefixes, xp=get_namespace(self.device))
+        S = self._raw_scores(prefixes, xp=get_namespace(self.device, fitted=True))
         proba = np.exp(log_softmax(S.T.astype(np.float64), xp=np)).T
         return np.split(proba, np.cumsum(seqs.lengths)[:-1])
 

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
+from sklstm._backend import follows_input_namespace
 from sklstm._regressor import LSTMRegressor
 from sklstm._sequences import _is_ragged_container
 from sklstm.preprocessing import Normaliser
@@ -130,6 +131,7 @@ list of arrays
         self.regressor_ = regressor.fit(self.normaliser_.transform(X), yt, **kwargs)
         return self
 
+    @follows_input_namespace
     def predict(self, X):
         """Forecast, in the original units of ``y``.
 

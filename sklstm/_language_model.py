@@ -498,7 +498,7 @@ class LSTMLanguageModel(BaseEstimator):
         """
         check_is_fitted(self)
         tokens = self._check_tokens(X, reset=False)
-        xp = get_namespace(self.device)
+        xp = get_namespace(self.device, fitted=True)
         net = self._network(xp, fitted=True)
         net.return_sequences = False
         seqs = SequenceData(
@@ -592,7 +592,7 @@ class LSTMLanguageModel(BaseEstimator):
             raise ValueError(f"temperature must be a number >= 0; got {temperature!r}.")
         tokens = self._check_tokens(X, reset=False)
         rs = check_random_state(random_state)
-        xp = get_namespace(self.device)
+        xp = get_namespace(self.device, fitted=True)
         net = self._network(xp, fitted=True)
         out = []
         for i in range(len(tokens)):
@@ -676,7 +676,7 @@ class LSTMLanguageModel(BaseEstimator):
         tokens = self._check_tokens(X, reset=False)
         if tokens._ids.size < 2:
             raise ValueError("X must hold at least 2 tokens to score.")
-        xp = get_namespace(self.device)
+        xp = get_namespace(self.device, fitted=True)
         return self._network(xp, fitted=True), tokens._ids, xp
 
     def __sklearn_is_fitted__(self):

@@ -32,6 +32,8 @@ length-aware reversed inputs by the caller.
 
 import numpy as np
 
+from sklstm._kernels import blocks, gate_kernels
+
 # permutation from PyTorch gate order (i, f, g, o) to ours (o, i, f, g)
 _TORCH_TO_OURS = (3, 0, 1, 2)
 _OURS_TO_TORCH = (1, 2, 3, 0)
@@ -103,7 +105,19 @@ class LSTMCache:
 
 
 def lstm_forward(
-    X, Wx, Wh, Y, *, h0=None, c0=None, keep=True, fold_input=None, ws=None, key="", xp
+    X,
+    Wx,
+    Wh,
+    Y,
+    *,
+    h0=None,
+    c0=None,
+    keep=True,
+    fold_input=None,
+    fused=None,
+    ws=None,
+    key="",
+    xp,
 ):
     """Run one LSTM direction over all T steps of ``X``.
 
@@ -124,7 +138,11 @@ def lstm_forward(
         ``[h; x_t; 1]`` instead of one GEMM over all steps up front. It saves
         the up-front GEMM and a strided per-step add, at the price of a
         larger per-step GEMM: worth it for small inputs. None chooses it
-        when ``3 * F <= H``.
+        when ``3 * F <= H`` (never with fused kernels).
+    fused : bool or None
+        Use the fused step kernel of :mod:`sklstm._kernels` (one launch per
+        step on a GPU). None uses it where ``xp`` has one (CuPy); False
+        runs the plain ``xp`` step.
     ws : Workspace, optional
         Where to take scratch arrays from (names prefixed by ``key``).
 
@@ -137,7 +155,10 @@ def lstm_forward(
     H = Wh.shape[1]
     dt = X.dtype
     ws = ws if ws is not None else _Fresh(xp)
-    if fold_input is None:
+    kernels = None if fused is False else gate_kernels(xp)
+    if kernels is not None:
+        fold_input = False  # the kernel adds the input projection itself
+    elif fold_input is None:
         fold_input = 3 * (F1 - 1) <= H
     s = sigmoid_scale(H, Wx.dtype, xp=xp)
     n_keep = T if keep else 1
@@ -161,9 +182,28 @@ def lstm_forward(
         xp.matmul(Wxs, X.reshape(F1, T * B), out=G)
         G = G.reshape(4 * H, T, B)
     h, c = h0, c0
+    if kernels is not None:
+        zero = ws.get(key + "zero", (H, B), dt)
+        zero[...] = 0
     for t in range(T):
         k = t if keep else 0
         z = A[k]
+        if kernels is not None:
+            if h is None:
+                z[...] = 0
+            else:
+                xp.matmul(Whs, h, out=z)
+            c_new = C[t if keep else t % 2]
+            kernels.forward(
+                *blocks(G[:, t], H),
+                zero if c is None else c,
+                *blocks(z, H),
+                c_new,
+                TC[k],
+                Y[:, t],
+            )
+            h, c = Y[:, t], c_new
+            continue
         if fold_input:
             xp.matmul(W, HX[t % 2], out=z)
             xp.tanh(z, out=z)
@@ -208,6 +248,7 @@ def lstm_backward(
     need_dX=True,
     need_dh0=False,
     dY_steps=None,
+    fused=None,
     ws=None,
     key="",
     xp,
@@ -231,6 +272,8 @@ def lstm_backward(
     dY_steps : set of int, optional
         The only timesteps where ``dY`` may be non-zero (e.g. the last step
         under a per-sequence head); None means all.
+    fused : bool or None
+        As in :func:`lstm_forward`.
     ws : Workspace, optional
         Where to take scratch arrays from; the returned ``dX`` is one.
 
@@ -239,11 +282,51 @@ def lstm_backward(
     dX : array of shape (F, T, B) or None
     dh0, dc0 : arrays of shape (H, B) or None
     """
-    X, Y, A, C, TC = cache.X, cache.Y, cache.A, cache.C, cache.TC
+    X, Y = cache.X, cache.Y
     F1, T, B = X.shape
     H = Wh.shape[1]
     dt = X.dtype
     ws = ws if ws is not None else _Fresh(xp)
+    dG = ws.get(key + "dG", (4 * H, T, B), dt)
+    dh_rec = ws.get(key + "dh_rec", (H, B), dt)
+    dc = ws.get(key + "dc", (H, B), dt)
+    dh_rec[...] = 0
+    dc[...] = 0
+    WhT = ws.get(key + "WhT", (H, 4 * H), dt)
+    WhT[...] = Wh.T  # contiguous: ~8 % faster per-step GEMMs than a transposed view
+    kernels = None if fused is False else gate_kernels(xp)
+    if kernels is not None:
+        _fused_backward(
+            kernels, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
+        )
+    else:
+        _plain_backward(dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp)
+
+    dG2 = dG.reshape(4 * H, T * B)
+    xp.matmul(dG2, X.reshape(F1, T * B).T, out=dWx)
+    if T > 1:
+        Yp = Y[:, : T - 1].reshape(H, (T - 1) * B)
+        xp.matmul(dG[:, 1:].reshape(4 * H, (T - 1) * B), Yp.T, out=dWh)
+    else:
+        dWh[...] = 0
+    if cache.h0 is not None:
+        dWh += xp.matmul(dG[:, 0], cache.h0.T)
+    dX = None
+    if need_dX:
+        dX = ws.get(key + "dX", (F1 - 1, T * B), dt)
+        xp.matmul(Wx[:, : F1 - 1].T, dG2, out=dX)
+        dX = dX.reshape(F1 - 1, T, B)
+    if need_dh0:
+        return dX, dh_rec, dc
+    return dX, None, None
+
+
+def _plain_backward(dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp):
+    """The backward recursion in plain ``xp`` calls, writing ``dG``."""
+    A, C, TC = cache.A, cache.C, cache.TC
+    T, H4, B = A.shape
+    H = H4 // 4
+    dt = A.dtype
     # Factors that do not depend on the backward recursion, for all steps at
     # once (few large calls instead of many small ones).
     o, i, f, g = A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :]
@@ -269,15 +352,8 @@ def lstm_backward(
     xp.subtract(1, Dc, out=Dc)
     Dc *= o
 
-    dG = ws.get(key + "dG", (4 * H, T, B), dt)
     dh = ws.get(key + "dh", (H, B), dt)
-    dh_rec = ws.get(key + "dh_rec", (H, B), dt)
-    dc = ws.get(key + "dc", (H, B), dt)
     tmp = ws.get(key + "tmp", (H, B), dt)
-    dh_rec[...] = 0
-    dc[...] = 0
-    WhT = ws.get(key + "WhT", (H, 4 * H), dt)
-    WhT[...] = Wh.T  # contiguous: ~8 % faster per-step GEMMs than a transposed view
     for t in range(T - 1, -1, -1):
         dz = dG[:, t]
         if dY_steps is None or t in dY_steps:
@@ -293,20 +369,24 @@ def lstm_backward(
         if t > 0 or need_dh0:
             xp.matmul(WhT, dz, out=dh_rec)
 
-    dG2 = dG.reshape(4 * H, T * B)
-    xp.matmul(dG2, X.reshape(F1, T * B).T, out=dWx)
-    if T > 1:
-        Yp = Y[:, : T - 1].reshape(H, (T - 1) * B)
-        xp.matmul(dG[:, 1:].reshape(4 * H, (T - 1) * B), Yp.T, out=dWh)
-    else:
-        dWh[...] = 0
-    if cache.h0 is not None:
-        dWh += xp.matmul(dG[:, 0], cache.h0.T)
-    dX = None
-    if need_dX:
-        dX = ws.get(key + "dX", (F1 - 1, T * B), dt)
-        xp.matmul(Wx[:, : F1 - 1].T, dG2, out=dX)
-        dX = dX.reshape(F1 - 1, T, B)
-    if need_dh0:
-        return dX, dh_rec, dc
-    return dX, None, None
+
+def _fused_backward(
+    kernels, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
+):
+    """The backward recursion with one fused kernel per step, writing ``dG``."""
+    A, C, TC = cache.A, cache.C, cache.TC
+    T, H4, B = A.shape
+    H = H4 // 4
+    zero = ws.get(key + "zero", (H, B), A.dtype)
+    zero[...] = 0
+    for t in range(T - 1, -1, -1):
+        dy = dY[:, t] if dY_steps is None or t in dY_steps else zero
+        if t > 0:
+            c_prev = C[t - 1]
+        else:
+            c_prev = zero if cache.c0 is None else cache.c0
+        kernels.backward(
+            dy, dh_rec, *blocks(A[t], H), c_prev, TC[t], dc, *blocks(dG[:, t], H)
+        )
+        if t > 0 or need_dh0:
+            xp.matmul(WhT, dG[:, t], out=dh_rec)

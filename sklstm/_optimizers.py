@@ -12,7 +12,7 @@ not use keep their values and their moments.
 
 import math
 
-from sklstm._backend import to_numpy
+from sklstm._backend import to_device, to_numpy
 
 
 def clip_grad_norm(grads, max_norm, *, xp):
@@ -73,7 +73,7 @@ class _Optimizer:
         for name in self._state:
             value = getattr(self, name)
             if value is not None:
-                setattr(self, name, xp.asarray(value))
+                setattr(self, name, to_device(value, xp))
         return self
 
     def __getstate__(self):

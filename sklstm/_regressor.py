@@ -7,6 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 
+from sklstm._backend import follows_input_namespace
 from sklstm._base import BaseLSTM, pad_sequence_targets, value_targets
 from sklstm._sequences import check_lengths_match, is_nested_sequence
 
@@ -292,6 +293,7 @@ per-timestep targets (see ``return_sequences``)
     def _metric(self, y_true, y_pred, sample_weight=None):
         return r2_score(y_true, y_pred, sample_weight=sample_weight)
 
+    @follows_input_namespace
     def predict(self, X):
         """Predict the target(s) of each sequence (or of each timestep).
 

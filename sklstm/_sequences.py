@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
-from sklstm._backend import is_cupy_array, to_numpy
+from sklstm._backend import is_foreign_array, to_numpy
 
 _FLOATS = (np.float64, np.float32)
 
@@ -261,7 +261,7 @@ def _is_ragged_container(X):
 def _check_ragged(X, input_name):
     seqs = []
     for i, s in enumerate(X):
-        s = to_numpy(s) if is_cupy_array(s) else s
+        s = to_numpy(s) if is_foreign_array(s) else s
         try:
             s = check_array(
                 s,
@@ -303,7 +303,7 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
     ``feature_names_in_`` for 2-D DataFrames) and the number of features per
     timestep on ``estimator``; with ``reset=False`` it checks them.
     """
-    if is_cupy_array(X):
+    if is_foreign_array(X):
         X = to_numpy(X)
     if isinstance(X, TokenSequences):
         return _check_tokens(estimator, X, reset, input_name)

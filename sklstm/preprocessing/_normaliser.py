@@ -8,7 +8,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sklstm._backend import is_cupy_array, to_numpy
+from sklstm._backend import follows_input_namespace, is_foreign_array, to_numpy
 from sklstm._sequences import (
     _FLOATS,
     SequenceData,
@@ -262,6 +262,7 @@ class Normaliser(
             self.center_, self.scale_ = self._statistics(pooled, axis=0)
         return self
 
+    @follows_input_namespace
     def transform(self, X, reference=None):
         """Scale sequences.
 
@@ -296,6 +297,7 @@ class Normaliser(
             seqs = self._check_any_length(X, center, input_name="X")
         return self._restore(seqs, X, self._apply(seqs, center, scale, inverse=False))
 
+    @follows_input_namespace
     def inverse_transform(self, X, reference=None):
         """Bring scaled sequences back to the original units.
 
@@ -370,6 +372,8 @@ class Normaliser(
 
     def _check_X(self, X, *, reset, input_name="X"):
         """Validate ``X`` against the fit (``reset=False``) or record it."""
+        if is_foreign_array(X):
+            X = to_numpy(X)
         if self.two_d == "columns" and _is_table(X):
             if self.per_sequence:
                 raise ValueError(_TABLE_ERROR)
@@ -397,7 +401,7 @@ class Normaliser(
         With ``center``, check that ``X`` matches those statistics.
         """
         if not _is_ragged_container(X) and _ndim(X) == 1:
-            X = to_numpy(X) if is_cupy_array(X) else np.asarray(X)
+            X = to_numpy(X) if is_foreign_array(X) else np.asarray(X)
             X = X.reshape(-1, 1)  # one value per sequence
         if self.two_d == "columns" and _is_table(X):
             X = check_array(X, dtype=_FLOATS, input_name=input_name)

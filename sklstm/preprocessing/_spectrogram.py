@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from sklstm._backend import is_cupy_array, to_numpy
+from sklstm._backend import follows_input_namespace, is_foreign_array, to_numpy
 from sklstm._sequences import _is_ragged_container
 
 _EPS = 1e-10  # floor of the power before a logarithm
@@ -178,7 +178,7 @@ def _as_float(x):
 
 
 def _check_clip(x, name):
-    x = to_numpy(x) if is_cupy_array(x) else x
+    x = to_numpy(x) if is_foreign_array(x) else x
     try:
         x = check_array(
             x, ensure_2d=False, dtype="numeric", ensure_min_samples=0, input_name=name
@@ -205,7 +205,7 @@ def check_waveforms(X):
     ``clips`` is a 2-D float64 array ``(n_clips, n_samples)`` for 2-D input,
     or a list of 1-D float64 arrays for ragged input.
     """
-    if is_cupy_array(X):
+    if is_foreign_array(X):
         X = to_numpy(X)
     if _is_ragged_container(X):
         clips = [_check_clip(x, f"X[{i}]") for i, x in enumerate(X)]
@@ -455,6 +455,7 @@ ndarray of shape (n_frames_i, n_bins)
         }.get(self.output)
         return framing
 
+    @follows_input_namespace
     def transform(self, X):
         """Compute the spectrogram sequence of every clip.
 
