@@ -1,6 +1,6 @@
 # sklstm: LSTM networks as scikit-learn estimators.
 # BSD 3-Clause License.
-"""Time sklstm's NumPy LSTM core against ``torch.nn.LSTM`` on the CPU.
+"""Time sklstm's LSTM core against ``torch.nn.LSTM``, on the CPU or a GPU.
 
 Both sides run the same model from the same initial weights (sklstm's
 initialisation, loaded into PyTorch): LSTM layers on batch-first data, a
@@ -22,6 +22,13 @@ array into the feature-major ``(F+1, T, B)`` batch (with its row of ones),
 since the estimator does that per batch and PyTorch reads ``(B, T, F)``
 directly.
 
+With ``--device cuda`` both sides run on the GPU: sklstm on CuPy (its fused
+step kernels and cuBLAS), PyTorch on cuDNN.  Each call then starts from the
+host batch (sklstm converts it on the host and copies it, as the estimator
+does; PyTorch copies its ``(B, T, F)`` tensor) and ends with a device
+synchronisation, and the default configs add ``large`` (B=256, T=100, F=128,
+H=512).
+
 Usage::
 
     python benchmarks/bench_lstm.py                     # all configs, 5 rounds
@@ -29,6 +36,7 @@ Usage::
     python benchmarks/bench_lstm.py --sklstm-blas-threads 1 --json out.json
     python benchmarks/bench_lstm.py --phases --configs lm_like   # sklstm phases
     python benchmarks/bench_lstm.py --check    # both compute the same scores
+    python benchmarks/bench_lstm.py --device cuda --rounds 3   # on a GPU
 
 PyTorch is a reference for this script only; the ``sklstm`` package never
 imports it.
@@ -50,7 +58,9 @@ CONFIGS = {
     "mid": (64, 100, 32, 128, 1, False),
     "long": (32, 200, 64, 256, 1, False),
     "lm_like": (128, 35, 200, 200, 2, True),
+    "large": (256, 100, 128, 512, 1, False),  # GPU runs only, by default
 }
+CPU_CONFIGS = ("ts_uni", "mid", "long", "lm_like")
 BACKENDS = ("torch", "sklstm")
 KINDS = ("fwd", "step")
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -107,7 +117,21 @@ def make_data(config):
     return X, Y
 
 
-def make_network(config):
+def array_module(device):
+    """NumPy, or CuPy for device='cuda' (through sklstm's one CuPy import)."""
+    from sklstm._backend import get_namespace
+
+    return get_namespace(device)
+
+
+def synchronizer(device):
+    """A function that waits for the GPU's queued work (no-op on the CPU)."""
+    if device == "cpu":
+        return lambda: None
+    return array_module(device).cuda.get_current_stream().synchronize
+
+
+def make_network(config, xp=None):
     """sklstm's network for ``config``, initialised from a fixed seed."""
     import numpy as np
 
@@ -122,13 +146,13 @@ def make_network(config):
         dropout=0.0,
         return_sequences=per_step,
         dtype=np.float32,
-        xp=np,
+        xp=np if xp is None else xp,
     )
     net.initialize(np.random.RandomState(0))
     return net
 
 
-def torch_callables(config, threads, *, flush_denormal=False):
+def torch_callables(config, threads, *, flush_denormal=False, device="cpu"):
     """Inference and training-step closures for PyTorch.
 
     The model starts from the same weights as sklstm's (orthogonal recurrent
@@ -144,7 +168,9 @@ def torch_callables(config, threads, *, flush_denormal=False):
     B, T, F, H, layers, per_step = CONFIGS[config]
     K = n_outputs(config)
     X, Y = make_data(config)
-    x, y = torch.from_numpy(X), torch.from_numpy(Y)
+    dev = torch.device(device)
+    x_host, y = torch.from_numpy(X), torch.from_numpy(Y).to(dev)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     lstm = torch.nn.LSTM(F, H, num_layers=layers, batch_first=True)
     head = torch.nn.Linear(H, K)
     coefs = make_network(config).get_coefs()
@@ -154,6 +180,8 @@ def torch_callables(config, threads, *, flush_denormal=False):
                 getattr(lstm, f"{name}_l{layer}").copy_(torch.from_numpy(value))
         head.weight.copy_(torch.from_numpy(coefs[-1]["weight"]))
         head.bias.copy_(torch.from_numpy(coefs[-1]["bias"]))
+    lstm.to(dev)
+    head.to(dev)
     params = list(lstm.parameters()) + list(head.parameters())
     opt = torch.optim.Adam(params, lr=1e-3)
     mse = torch.nn.MSELoss()
@@ -164,13 +192,16 @@ def torch_callables(config, threads, *, flush_denormal=False):
 
     def forward():
         with torch.inference_mode():
-            return scores(x)
+            out = scores(x_host.to(dev))
+        sync()
+        return out
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = mse(scores(x), y)
+        loss = mse(scores(x_host.to(dev)), y)
         loss.backward()
         opt.step()
+        sync()
         return loss
 
     return {"fwd": forward, "step": step}
@@ -179,13 +210,15 @@ def torch_callables(config, threads, *, flush_denormal=False):
 class SklstmModel:
     """sklstm's network, loss and optimizer driven like the estimator does."""
 
-    def __init__(self, config):
+    def __init__(self, config, device="cpu"):
         import numpy as np
 
         from sklstm._functional import LOSSES
         from sklstm._optimizers import Adam
 
         self.np = np
+        self.xp = xp = array_module(device)
+        self.sync = synchronizer(device)
         B, T, F, H, layers, per_step = CONFIGS[config]
         self.K = K = n_outputs(config)
         self.X, Y = make_data(config)
@@ -194,9 +227,10 @@ class SklstmModel:
             self.Y = np.ascontiguousarray(Y.transpose(2, 1, 0)).reshape(K, T * B)
         else:
             self.Y = np.ascontiguousarray(Y.T)
-        self.w = np.ones(self.Y.shape[1], dtype=np.float32)
+        self.Y = xp.asarray(self.Y)
+        self.w = xp.ones(self.Y.shape[1], dtype=np.float32)
         self.lengths = np.full(B, T)
-        self.net = make_network(config)
+        self.net = make_network(config, xp)
         self.loss_fn = LOSSES["squared_error"]
         self.opt = Adam(1e-3)
 
@@ -207,10 +241,11 @@ class SklstmModel:
         out = np.empty((F + 1, T, B), dtype=np.float32)
         out[F] = 1
         out[:F] = self.X.transpose(2, 1, 0)
-        return out
+        return self.xp.asarray(out)
 
     def forward(self):
         Z, _ = self.net.forward(self.batch(), self.lengths, training=False)
+        self.sync()
         return Z
 
     def step(self, clock=None):
@@ -220,11 +255,12 @@ class SklstmModel:
         mark("convert")
         Z, cache = self.net.forward(Xb, self.lengths, training=True)
         mark("forward")
-        loss, dZ = self.loss_fn(Z.reshape(self.K, -1), self.Y, self.w, xp=self.np)
+        loss, dZ = self.loss_fn(Z.reshape(self.K, -1), self.Y, self.w, xp=self.xp)
         mark("loss")
         self.net.backward(dZ.reshape(Z.shape), cache)
         mark("backward")
-        self.opt.update_params(self.net.params, self.net.grads, xp=self.np)
+        self.opt.update_params(self.net.params, self.net.grads, xp=self.xp)
+        self.sync()
         mark("adam")
         return loss
 
@@ -261,10 +297,13 @@ def measure(args):
     """The worker's timings: {"fwd": s, "step": s}, or sklstm's phases."""
     if args.worker == "torch":
         fns = torch_callables(
-            args.config, args.threads, flush_denormal=args.torch_flush_denormal
+            args.config,
+            args.threads,
+            flush_denormal=args.torch_flush_denormal,
+            device=args.device,
         )
         return {k: time_calls(fns[k], args.min_time) for k in KINDS}
-    model = SklstmModel(args.config)
+    model = SklstmModel(args.config, args.device)
     if args.phases:
         return sklstm_phases(model, args.min_time)
     fns = {"fwd": model.forward, "step": model.step}
@@ -289,19 +328,26 @@ def run_worker(args):
 
         result["version"] = torch.__version__
         result["torch_threads"] = torch.get_num_threads()
+        if args.device == "cuda":
+            result["version"] += f" cuDNN {torch.backends.cudnn.version()}"
+            result["gpu"] = torch.cuda.get_device_name()
+    elif args.device == "cuda":
+        result["version"] = "CuPy " + array_module("cuda").__version__
     else:
         result["version"] = np.__version__
     print(json.dumps(result))
 
 
-def check_same_model(configs):
+def check_same_model(configs, device="cpu"):
     """Both backends give the same initial scores (one process, untimed)."""
     import numpy as np
 
+    from sklstm._backend import to_numpy
+
     for config in configs:
-        fwd = torch_callables(config, 1)["fwd"]
-        Z_torch = fwd().numpy()  # (B, K) or (B, T, K)
-        Z = SklstmModel(config).forward()  # (K, B) or (K, T, B)
+        fwd = torch_callables(config, 1, device=device)["fwd"]
+        Z_torch = fwd().cpu().numpy()  # (B, K) or (B, T, K)
+        Z = to_numpy(SklstmModel(config, device).forward())  # (K, B) or (K, T, B)
         err = np.abs(Z_torch - Z.T).max() / np.abs(Z).max()
         print(f"{config}: max relative difference of the scores {err:.1e}")
 
@@ -390,6 +436,8 @@ def _spawn_once(backend, config, args):
         str(args.threads),
         "--min-time",
         str(args.min_time),
+        "--device",
+        args.device,
     ]
     if args.sklstm_blas_threads:
         cmd += ["--sklstm-blas-threads", str(args.sklstm_blas_threads)]
@@ -514,7 +562,15 @@ def parse_args(argv=None):
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    p.add_argument(
+        "--configs",
+        nargs="+",
+        choices=list(CONFIGS),
+        help="default: all on cuda, all but 'large' on cpu",
+    )
+    p.add_argument(
+        "--device", choices=("cpu", "cuda"), default="cpu", help="where both run"
+    )
     p.add_argument("--rounds", type=int, default=5, help="alternated rounds")
     p.add_argument("--threads", type=int, default=2, help="threads per worker")
     p.add_argument(
@@ -560,8 +616,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.configs is None:
+        args.configs = list(CONFIGS) if args.device == "cuda" else list(CPU_CONFIGS)
     if args.check:
-        check_same_model(args.configs)
+        check_same_model(args.configs, args.device)
     elif args.worker:
         # before NumPy or PyTorch is first imported (both are imported lazily)
         for var in THREAD_VARS:

@@ -113,7 +113,10 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTM):
     verbose : int, default=0
         0 silent, 1 one line per epoch, 2 a progress bar.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
-        Where to compute.
+        Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
+        (``pip install sklstm[gpu]``) and raises an error without one;
+        'auto' uses a GPU when one is usable.  A fitted model predicts on
+        the CPU where no GPU is usable, so it loads anywhere.
 
     Attributes
     ----------

@@ -96,8 +96,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         0 is silent, 1 prints a line per epoch, 2 adds a progress bar (tqdm
         when installed).
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
-        Where to compute: 'cuda' needs CuPy (``pip install sklstm[gpu]``);
-        'auto' uses a GPU when one is usable.
+        Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
+        (``pip install sklstm[gpu]``) and raises an error without one;
+        'auto' uses a GPU when one is usable.  A fitted model predicts on
+        the CPU where no GPU is usable, so it loads anywhere.
 
     Attributes
     ----------

@@ -90,7 +90,10 @@ class LSTMLanguageModel(BaseEstimator):
     verbose : int, default=0
         0 silent, 1 one line per epoch, 2 a progress bar.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
-        Where to compute; 'cuda' needs CuPy and a GPU.
+        Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
+        (``pip install sklstm[gpu]``) and raises an error without one;
+        'auto' uses a GPU when one is usable.  A fitted model predicts on
+        the CPU where no GPU is usable, so it loads anywhere.
 
     Attributes
     ----------

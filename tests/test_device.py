@@ -334,3 +334,19 @@ def test_outputs_follow_the_input_namespace_under_array_api_dispatch():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_device_fitted_models_round_trip_through_skops(name, device):
+    sio = pytest.importorskip("skops.io")
+    est, X, y, method = CASES[name]
+    model = _set_device(clone(est), "cuda").fit(X, y)
+    blob = sio.dumps(model)
+    untrusted = sio.get_untrusted_types(data=blob)
+    # only sklstm's own classes need trusting: no dtypes, lambdas or dataclasses
+    assert all(t.startswith("sklstm.") for t in untrusted), untrusted
+    again = sio.loads(blob, trusted=untrusted)
+    np.testing.assert_array_equal(
+        getattr(again, method)(_query(name, X)),
+        getattr(model, method)(_query(name, X)),
+    )

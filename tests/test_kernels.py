@@ -113,11 +113,11 @@ def _setup(dtype, T=7, F=3, H=4, B=5, seed=0):
 
 def _run(xp, fused, X, Wx, Wh, h0, c0, R, keep=True, dY_steps=None):
     H, T, B = R.shape
-    Y = np.empty((H, T, B), dtype=X.dtype)
+    Y = xp.empty((H, T, B), dtype=X.dtype)
     cache = lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, keep=keep, fused=fused, xp=xp)
     if not keep:
         return [Y, cache.C[-1]]
-    dWx, dWh = np.empty_like(Wx), np.empty_like(Wh)
+    dWx, dWh = xp.empty_like(Wx), xp.empty_like(Wh)
     dX, dh0, dc0 = lstm_backward(
         R,
         cache,
