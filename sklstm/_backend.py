@@ -85,7 +85,9 @@ def is_cupy_array(a):
 def is_foreign_array(a):
     """Whether ``a`` is an array of another library than NumPy: CuPy, or
     any namespace of the array API standard."""
-    return not isinstance(a, np.ndarray) and hasattr(a, "__array_namespace__")
+    return not isinstance(a, np.ndarray | np.generic) and hasattr(
+        a, "__array_namespace__"
+    )
 
 
 def to_numpy(a):

@@ -24,6 +24,10 @@ the 1/2 folded into a scaled copy of the weights, so one ``tanh`` call
 covers all four gates (PERFORMANCE.md, hazard 1).  The public weight layout
 (PyTorch's (i, f, g, o)) is produced by :func:`to_torch_order`.
 
+On CuPy, each step's gate arithmetic runs as one fused kernel forward and
+one backward (:mod:`sklstm._kernels`); everything else, and NumPy, takes
+the plain path below.
+
 The layer ignores sequence lengths: a padded step only ever influences later
 (padded) steps, and backpropagation gives padded steps exactly zero gradient
 because the loss above them does.  Reverse directions are run on
