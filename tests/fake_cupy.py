@@ -35,7 +35,7 @@ def _reject(obj):
     raise TypeError(f"fake cupy: unsupported type {type(obj)} (host data on device)")
 
 
-def _unwrap(obj, *, allow_host=False):
+def _unwrap(obj):
     """Device arrays to their NumPy payload; host arrays and lists rejected."""
     if isinstance(obj, ndarray):
         return obj._a
@@ -44,10 +44,10 @@ def _unwrap(obj, *, allow_host=False):
     if isinstance(obj, np.dtype | type):
         return obj
     if isinstance(obj, tuple):
-        return tuple(_unwrap(o, allow_host=allow_host) for o in obj)
+        return tuple(_unwrap(o) for o in obj)
     if isinstance(obj, list) and obj and all(isinstance(o, ndarray) for o in obj):
         return [o._a for o in obj]  # e.g. concatenate([a, b]) of device arrays
-    if not allow_host and isinstance(obj, np.ndarray | list):
+    if isinstance(obj, np.ndarray | list):
         _reject(obj)
     return obj
 
@@ -215,6 +215,8 @@ class _FakeCupyModule(types.ModuleType):
 
 def _make_module():
     mod = _FakeCupyModule("cupy")
+    # everything else (functions, ufuncs, dtypes, constants) comes from NumPy
+    # through _FakeCupyModule.__getattr__, wrapped to take device arrays only
     mod.__dict__.update(
         ndarray=ndarray,
         asarray=_asarray,
@@ -222,17 +224,6 @@ def _make_module():
         asnumpy=_asnumpy,
         is_available=lambda: True,
         random=_Random(),
-        float32=np.float32,
-        float64=np.float64,
-        int64=np.int64,
-        int32=np.int32,
-        intp=np.intp,
-        bool_=np.bool_,
-        newaxis=None,
-        pi=np.pi,
-        inf=np.inf,
-        nan=np.nan,
-        e=np.e,
     )
     return mod
 

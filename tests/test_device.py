@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
+from test_transcriber import spelled_words
 
 from sklstm import (
     Embedder,
@@ -63,20 +64,6 @@ def _texts():
     return texts, labels
 
 
-def _spelled(n):
-    rng = np.random.RandomState(0)
-    eye = np.eye(3)
-    X, y = [], []
-    for _ in range(n):
-        word = "".join(rng.choice(list("ab"), rng.randint(1, 4)))
-        frames = []
-        for ch in word:
-            frames += [eye[1 + "ab".index(ch)]] * 2 + [eye[0]]
-        X.append(np.array(frames) + 0.1 * rng.randn(len(frames), 3))
-        y.append(word)
-    return X, y
-
-
 SMALL = dict(hidden_layer_sizes=8, max_iter=3, random_state=0)
 
 
@@ -87,7 +74,7 @@ def _cases():
     prices = make_price_series(300, random_state=0)
     texts, labels = _texts()
     corpus = make_text_corpus(1500, random_state=0)
-    Xs, ys = _spelled(30)
+    Xs, ys = spelled_words(30, 0, alphabet="ab")
     return {
         "classifier": (LSTMClassifier(**SMALL), Xm, ym, "predict_proba"),
         "classifier-bidirectional-stacked-ragged": (
@@ -260,7 +247,7 @@ def test_the_rest_of_the_api_runs_on_the_device(device):
                 hidden_layer_sizes=8, max_iter=2, bptt=8, random_state=0, device=dev
             ),
         ).fit([make_text_corpus(1200, random_state=0)])
-        Xs, ys = _spelled(30)
+        Xs, ys = spelled_words(30, 0, alphabet="ab")
         tr = LSTMTranscriber(hidden_layer_sizes=8, max_iter=3, random_state=0)
         tr.set_params(device=dev, decoder="beam").fit(Xs, ys)
         Xe, _ = make_ecg_beats(40, n_timesteps=30, random_state=0)

@@ -96,16 +96,9 @@ def test_gpu_fit_equals_cpu_fit(Estimator):
 
 
 def test_ctc_transcriber_on_gpu_equals_cpu():
-    rng = np.random.RandomState(0)
-    eye = np.eye(3)
-    X, y = [], []
-    for _ in range(60):
-        word = "".join(rng.choice(list("ab"), rng.randint(1, 4)))
-        frames = []
-        for ch in word:
-            frames += [eye[1 + "ab".index(ch)]] * 2 + [eye[0]]
-        X.append(np.array(frames) + 0.1 * rng.randn(len(frames), 3))
-        y.append(word)
+    from test_transcriber import spelled_words
+
+    X, y = spelled_words(60, 0, alphabet="ab")
     params = dict(hidden_layer_sizes=16, bidirectional=True, max_iter=5)
     cpu = LSTMTranscriber(**params, random_state=0).fit(X, y)
     gpu = LSTMTranscriber(**params, random_state=0, device="cuda").fit(X, y)
