@@ -195,22 +195,28 @@ def test_device_arrays_are_accepted_and_numpy_is_returned(device):
     assert all(type(w) is np.ndarray for c in gpu.coefs_ for w in c.values())
 
 
-def test_a_device_fitted_model_loads_where_cupy_is_missing(device, tmp_path):
-    X, y = make_memory_task(n_samples=40, n_timesteps=5, random_state=0)
-    model = LSTMClassifier(**SMALL, device="cuda").fit(X, y)
-    path = tmp_path / "model.pkl"
-    path.write_bytes(pickle.dumps(model))
-    np.save(tmp_path / "X.npy", X)
+def predict_proba_without_cupy(blob, X, tmp_path):
+    """``predict_proba`` of the pickled model ``blob`` on ``X``, computed in
+    a fresh process where ``import cupy`` fails."""
+    (tmp_path / "model.pkl").write_bytes(blob)
+    (tmp_path / "X.pkl").write_bytes(pickle.dumps(X))
     code = (
         "import sys, pickle, numpy as np\n"
         "sys.modules['cupy'] = None  # any import of cupy now fails\n"
-        f"m = pickle.loads(open({str(path)!r}, 'rb').read())\n"
-        f"X = np.load({str(tmp_path / 'X.npy')!r})\n"
+        f"m = pickle.loads(open({str(tmp_path / 'model.pkl')!r}, 'rb').read())\n"
+        f"X = pickle.loads(open({str(tmp_path / 'X.pkl')!r}, 'rb').read())\n"
         "np.save(sys.argv[1], m.predict_proba(X))\n"
     )
     out = tmp_path / "proba.npy"
     subprocess.run([sys.executable, "-c", code, str(out)], check=True)
-    np.testing.assert_array_equal(np.load(out), model.predict_proba(X))
+    return np.load(out)
+
+
+def test_a_device_fitted_model_loads_where_cupy_is_missing(device, tmp_path):
+    X, y = make_memory_task(n_samples=40, n_timesteps=5, random_state=0)
+    model = LSTMClassifier(**SMALL, device="cuda").fit(X, y)
+    proba = predict_proba_without_cupy(pickle.dumps(model), X, tmp_path)
+    np.testing.assert_array_equal(proba, model.predict_proba(X))
 
 
 def _same(a, b):

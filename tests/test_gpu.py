@@ -111,20 +111,12 @@ def test_gpu_fitted_model_loads_and_predicts_without_cupy(cp, tmp_path):
     model.set_params(random_state=0).fit(X, y)
     blob = pickle.dumps(model)
     assert b"cupy" not in blob
-    (tmp_path / "model.pkl").write_bytes(blob)
-    (tmp_path / "X.pkl").write_bytes(pickle.dumps(X))
-    code = (
-        "import sys, pickle, numpy as np\n"
-        "sys.modules['cupy'] = None  # any import of cupy now fails\n"
-        f"m = pickle.loads(open({str(tmp_path / 'model.pkl')!r}, 'rb').read())\n"
-        f"X = pickle.loads(open({str(tmp_path / 'X.pkl')!r}, 'rb').read())\n"
-        "np.save(sys.argv[1], m.predict_proba(X))\n"
-    )
-    out = tmp_path / "proba.npy"
-    subprocess.run([sys.executable, "-c", code, str(out)], check=True)
+    from test_device import predict_proba_without_cupy
+
+    proba = predict_proba_without_cupy(blob, X, tmp_path)
     on_cpu = pickle.loads(blob).set_params(device="cpu").predict_proba(X)
-    np.testing.assert_array_equal(np.load(out), on_cpu)
-    assert_allclose(np.load(out), model.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(proba, on_cpu)
+    assert_allclose(proba, model.predict_proba(X), atol=1e-5)
 
 
 DISPATCH_SCRIPT = """
