@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from test_lstm import numeric_gradient
 
 from sklstm import LSTMClassifier, LSTMRegressor, _lstm
 from sklstm._kernels import GateKernels, gate_kernels
@@ -168,15 +169,7 @@ def test_fused_gradients_match_finite_differences(cxp):
 
     _, _, _, _, dX, dWx, dWh, dh0, dc0 = _run(cxp, None, X, Wx, Wh, h0, c0, R)
     for analytic, A in [(dWx, Wx), (dWh, Wh), (dh0, h0), (dc0, c0)]:
-        numeric = np.zeros_like(A)
-        for idx in np.ndindex(A.shape):
-            old = A[idx]
-            A[idx] = old + 1e-6
-            up = loss()
-            A[idx] = old - 1e-6
-            numeric[idx] = (up - loss()) / 2e-6
-            A[idx] = old
-        assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+        assert_allclose(analytic, numeric_gradient(loss, A), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])

@@ -79,6 +79,19 @@ def test_inference_mode_matches_training_mode(fold_input):
     assert_allclose(c_train.C[-1], c_infer.C[-1], rtol=1e-14)
 
 
+def numeric_gradient(loss, A, eps=1e-6):
+    """Central differences of ``loss()`` w.r.t. each entry of ``A`` (in place)."""
+    G = np.zeros_like(A)
+    for idx in np.ndindex(A.shape):
+        old = A[idx]
+        A[idx] = old + eps
+        up = loss()
+        A[idx] = old - eps
+        G[idx] = (up - loss()) / (2 * eps)
+        A[idx] = old
+    return G
+
+
 @FOLD
 @pytest.mark.parametrize("with_state", [False, True])
 def test_gradients_match_finite_differences(with_state, fold_input):
@@ -99,15 +112,7 @@ def test_gradients_match_finite_differences(with_state, fold_input):
     dX, dh0, dc0 = lstm_backward(R, cache, Wx, Wh, dWx, dWh, need_dh0=with_state, xp=np)
 
     def numeric(A):
-        G = np.zeros_like(A)
-        for idx in np.ndindex(A.shape):
-            old = A[idx]
-            A[idx] = old + 1e-6
-            up = loss()
-            A[idx] = old - 1e-6
-            G[idx] = (up - loss()) / 2e-6
-            A[idx] = old
-        return G
+        return numeric_gradient(loss, A)
 
     assert_allclose(dWx, numeric(Wx), rtol=1e-6, atol=1e-8)
     assert_allclose(dWh, numeric(Wh), rtol=1e-6, atol=1e-8)
