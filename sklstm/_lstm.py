@@ -325,29 +325,38 @@ def lstm_backward(
     return dX, None, None
 
 
-def _plain_backward(dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp):
-    """The backward recursion in plain ``xp`` calls, writing ``dG``."""
-    A, C, TC = cache.A, cache.C, cache.TC
-    T, H4, B = A.shape
+# Bytes of activations whose derivative factors the plain backward computes
+# at once: small enough to stay in the L2 cache while the recursion reads
+# them, large enough to need few calls (mid: 1.8 ms against 3.4 ms over all
+# steps at once, which streams from memory).
+_FACTOR_CHUNK_BYTES = 512 * 1024
+
+
+def _derivative_factors(A, C, TC, s, c0, Q, Dc, xp):
+    """Factors of steps ``s .. s+n-1`` that do not depend on the recursion.
+
+    ``A`` and ``TC`` hold those steps' activations, ``C`` all cell states;
+    writes ``Q`` (n, 4H, B), with ``dG = [dh, dc, dc, dc] * Q``, and ``Dc``
+    (n, H, B), with ``dc += dh * Dc``.
+    """
+    n, H4, B = A.shape
     H = H4 // 4
-    dt = A.dtype
-    # Factors that do not depend on the backward recursion, for all steps at
-    # once (few large calls instead of many small ones).
-    o, i, f, g = A[:, :H], A[:, H : 2 * H], A[:, 2 * H : 3 * H], A[:, 3 * H :]
-    Q = ws.get(key + "Q", (T, 4 * H, B), dt)  # dG = [dh, dc, dc, dc] * Q
-    Dc = ws.get(key + "Dc", (T, H, B), dt)  # dc += dh * Dc
+    o, i, g = A[:, :H], A[:, H : 2 * H], A[:, 3 * H :]
     S = A[:, : 3 * H]
     dS = Q[:, : 3 * H]
     xp.subtract(1, S, out=dS)
     dS *= S  # sigmoid' for (o, i, f)
     Q[:, :H] *= TC  # do: dh * tanh(c) * o'
     Q[:, H : 2 * H] *= g  # di: dc * g * i'
-    if T > 1:
-        Q[1:, 2 * H : 3 * H] *= C[:-1]  # df: dc * c_prev * f'
-    if cache.c0 is None:
-        Q[0, 2 * H : 3 * H] = 0
+    Qf = Q[:, 2 * H : 3 * H]  # df: dc * c_prev * f'
+    if s > 0:
+        Qf *= C[s - 1 : s + n - 1]
     else:
-        Q[0, 2 * H : 3 * H] *= cache.c0
+        Qf[1:] *= C[: n - 1]
+        if c0 is None:
+            Qf[0] = 0
+        else:
+            Qf[0] *= c0
     Qg = Q[:, 3 * H :]
     xp.multiply(g, g, out=Qg)
     xp.subtract(1, Qg, out=Qg)
@@ -356,22 +365,43 @@ def _plain_backward(dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key,
     xp.subtract(1, Dc, out=Dc)
     Dc *= o
 
+
+def _plain_backward(dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp):
+    """The backward recursion in plain ``xp`` calls, writing ``dG``.
+
+    The derivative factors that do not depend on the recursion are computed
+    a chunk of steps at a time, just before the recursion reaches them: few
+    large calls instead of many small ones, on data still in the cache.
+    """
+    A, C, TC = cache.A, cache.C, cache.TC
+    T, H4, B = A.shape
+    H = H4 // 4
+    dt = A.dtype
+    k = max(1, min(T, _FACTOR_CHUNK_BYTES // (H4 * B * A.itemsize)))
+    Q = ws.get(key + "Q", (k, 4 * H, B), dt)
+    Dc = ws.get(key + "Dc", (k, H, B), dt)
+    f = A[:, 2 * H : 3 * H]
     dh = ws.get(key + "dh", (H, B), dt)
     tmp = ws.get(key + "tmp", (H, B), dt)
-    for t in range(T - 1, -1, -1):
-        dz = dG[:, t]
-        if dY_steps is None or t in dY_steps:
-            xp.add(dY[:, t], dh_rec, out=dh)
-            d = dh
-        else:  # no gradient from above at this step
-            d = dh_rec
-        xp.multiply(d, Q[t, :H], out=dz[:H])
-        xp.multiply(d, Dc[t], out=tmp)
-        dc += tmp
-        xp.multiply(dc, Q[t, H:].reshape(3, H, B), out=dz[H:].reshape(3, H, B))
-        dc *= f[t]
-        if t > 0 or need_dh0:
-            xp.matmul(WhT, dz, out=dh_rec)
+    for end in range(T, 0, -k):
+        s = max(0, end - k)
+        n = end - s
+        _derivative_factors(A[s:end], C, TC[s:end], s, cache.c0, Q[:n], Dc[:n], xp)
+        for t in range(end - 1, s - 1, -1):
+            q = Q[t - s]
+            dz = dG[:, t]
+            if dY_steps is None or t in dY_steps:
+                xp.add(dY[:, t], dh_rec, out=dh)
+                d = dh
+            else:  # no gradient from above at this step
+                d = dh_rec
+            xp.multiply(d, q[:H], out=dz[:H])
+            xp.multiply(d, Dc[t - s], out=tmp)
+            dc += tmp
+            xp.multiply(dc, q[H:].reshape(3, H, B), out=dz[H:].reshape(3, H, B))
+            dc *= f[t]
+            if t > 0 or need_dh0:
+                xp.matmul(WhT, dz, out=dh_rec)
 
 
 def _fused_backward(

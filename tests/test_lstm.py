@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
+import sklstm._lstm
 from sklstm._lstm import (
     from_torch_order,
     lstm_backward,
@@ -92,13 +93,23 @@ def numeric_gradient(loss, A, eps=1e-6):
     return G
 
 
+def _chunk_steps(monkeypatch, steps, H, B, dtype=np.float64):
+    """Make the plain backward compute its derivative factors ``steps``
+    timesteps at a time (None: the default, all at once for small sizes)."""
+    if steps is not None:
+        step_bytes = 4 * H * B * np.dtype(dtype).itemsize
+        monkeypatch.setattr(sklstm._lstm, "_FACTOR_CHUNK_BYTES", steps * step_bytes)
+
+
 @FOLD
 @pytest.mark.parametrize("with_state", [False, True])
-def test_gradients_match_finite_differences(with_state, fold_input):
+@pytest.mark.parametrize("chunk", [None, 1, 2])
+def test_gradients_match_finite_differences(with_state, fold_input, chunk, monkeypatch):
     rng, X, Wx, Wh, h0, c0 = _setup()
     if not with_state:
         h0 = c0 = None
     H, T, B = 4, X.shape[1], X.shape[2]
+    _chunk_steps(monkeypatch, chunk, H, B)  # T = 5: uneven chunks of 2 too
     R = rng.standard_normal((H, T, B))  # loss = sum(R * Y)
 
     def loss():
@@ -120,6 +131,28 @@ def test_gradients_match_finite_differences(with_state, fold_input):
     if with_state:
         assert_allclose(dh0, numeric(h0), rtol=1e-6, atol=1e-8)
         assert_allclose(dc0, numeric(c0), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("with_state", [False, True])
+def test_factor_chunks_do_not_change_gradients(with_state, monkeypatch):
+    rng, X, Wx, Wh, h0, c0 = _setup(T=7)
+    if not with_state:
+        h0 = c0 = None
+    H, T, B = 4, 7, X.shape[2]
+    dY = rng.standard_normal((H, T, B))
+
+    def gradients(chunk):
+        _chunk_steps(monkeypatch, chunk, H, B)
+        Y = np.empty((H, T, B))
+        cache = lstm_forward(X, Wx, Wh, Y, h0=h0, c0=c0, fold_input=False, xp=np)
+        dWx, dWh = np.empty_like(Wx), np.empty_like(Wh)
+        out = lstm_backward(dY, cache, Wx, Wh, dWx, dWh, need_dh0=with_state, xp=np)
+        return [dWx, dWh, *(a for a in out if a is not None)]
+
+    whole = gradients(T)
+    for chunk in (1, 2, 3):
+        for a, b in zip(gradients(chunk), whole, strict=True):
+            assert_array_equal(a, b)
 
 
 def test_gate_order_round_trip():
