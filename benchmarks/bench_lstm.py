@@ -17,6 +17,12 @@ the environment before NumPy or PyTorch is imported.  Backends alternate,
 several rounds; the table shows medians over rounds, each round's value being
 the median of repeated calls after a warm-up.
 
+With ``--gemm-floor`` the sklstm worker also replays, alone and in order, the
+matrix products (``xp.matmul`` calls, same operands and output buffers) that
+one forward pass and one training step make, and times them: what sklstm's
+time would be if everything but the BLAS calls were free.  Its ratio to
+PyTorch is the lowest ratio the current BLAS allows on that config.
+
 sklstm's timings include the conversion of the batch-first ``(B, T, F)``
 array into the feature-major ``(F+1, T, B)`` batch (with its row of ones),
 since the estimator does that per batch and PyTorch reads ``(B, T, F)``
@@ -35,6 +41,7 @@ Usage::
     python benchmarks/bench_lstm.py --configs mid long --rounds 3
     python benchmarks/bench_lstm.py --sklstm-blas-threads 1 --json out.json
     python benchmarks/bench_lstm.py --phases --configs lm_like   # sklstm phases
+    python benchmarks/bench_lstm.py --gemm-floor   # + sklstm's matrix products alone
     python benchmarks/bench_lstm.py --check    # both compute the same scores
     python benchmarks/bench_lstm.py --device cuda --rounds 3   # on a GPU
 
@@ -265,6 +272,46 @@ class SklstmModel:
         return loss
 
 
+class MatmulRecorder:
+    """Stands in for the array module and records every ``matmul`` call."""
+
+    def __init__(self, xp):
+        self._xp = xp
+        self.calls = []
+
+    def __getattr__(self, name):
+        return getattr(self._xp, name)
+
+    def matmul(self, a, b, out=None):
+        self.calls.append((a, b, out))
+        return self._xp.matmul(a, b, out=out)
+
+
+def gemm_floor(model, min_time):
+    """Seconds that the matrix products of one inference pass and of one
+    training step take when replayed alone (same operands, same buffers)."""
+    net = model.net
+    xp = net.xp
+    times = {}
+    for kind, fn in (("fwd", model.forward), ("step", model.step)):
+        for _ in range(3):  # settle the workspace first
+            fn()
+        net.xp = recorder = MatmulRecorder(xp)
+        try:
+            fn()
+        finally:
+            net.xp = xp
+        calls = recorder.calls
+
+        def replay(calls=calls):
+            for a, b, out in calls:
+                xp.matmul(a, b, out=out)
+            model.sync()
+
+        times[kind + "_gemm"] = time_calls(replay, min_time)
+    return times
+
+
 def sklstm_phases(model, min_time):
     """Median seconds per phase of a training step, and of the inference pass."""
 
@@ -290,6 +337,9 @@ def sklstm_phases(model, min_time):
     t_fwd = time_calls(model.forward, min_time / 2)
     phases["inference: convert"] = t_conv
     phases["inference: network"] = t_fwd - t_conv
+    floor = gemm_floor(model, min_time / 2)
+    phases["matmuls alone: step"] = floor["step_gemm"]
+    phases["matmuls alone: inference"] = floor["fwd_gemm"]
     return phases
 
 
@@ -307,7 +357,10 @@ def measure(args):
     if args.phases:
         return sklstm_phases(model, args.min_time)
     fns = {"fwd": model.forward, "step": model.step}
-    return {k: time_calls(fns[k], args.min_time) for k in KINDS}
+    times = {k: time_calls(fns[k], args.min_time) for k in KINDS}
+    if args.gemm_floor:
+        times.update(gemm_floor(model, args.min_time))
+    return times
 
 
 def run_worker(args):
@@ -441,7 +494,7 @@ def _spawn_once(backend, config, args):
     ]
     if args.sklstm_blas_threads:
         cmd += ["--sklstm-blas-threads", str(args.sklstm_blas_threads)]
-    for flag in ("phases", "torch_flush_denormal"):
+    for flag in ("phases", "torch_flush_denormal", "gemm_floor"):
         if getattr(args, flag):
             cmd.append("--" + flag.replace("_", "-"))
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -474,6 +527,8 @@ def print_table(results, configs):
             f"{ts:>11.2f} {ss:>12.2f} {fmt_ratio(ss, ts):>6}  "
             f"{g['torch']:>17.0f} {g['sklstm']:>7.0f}  {bg:>7}"
         )
+    if all("step_gemm" in results[c]["median_ms"]["sklstm"] for c in configs):
+        print_floor(results, configs)
     print(
         "\ntimes in ms, medians over rounds; ratio = sklstm / torch; GFLOP/s "
         "counts the LSTM\nlayers only (8*T*B*H*(F+H) per layer); bg load = most "
@@ -481,16 +536,35 @@ def print_table(results, configs):
     )
 
 
+def print_floor(results, configs):
+    """sklstm's matrix products alone, against PyTorch's whole pass / step."""
+    head = (
+        f"{'config':<9} {'sklstm fwd matmuls':>19} {'/ torch fwd':>12}  "
+        f"{'sklstm step matmuls':>20} {'/ torch step':>13}"
+    )
+    print("\n" + head)
+    print("-" * len(head))
+    for c in configs:
+        m = results[c]["median_ms"]
+        tf, ts = m["torch"]["fwd"], m["torch"]["step"]
+        gf, gs = m["sklstm"]["fwd_gemm"], m["sklstm"]["step_gemm"]
+        print(
+            f"{c:<9} {gf:>19.2f} {fmt_ratio(gf, tf):>12}  "
+            f"{gs:>20.2f} {fmt_ratio(gs, ts):>13}"
+        )
+
+
 def print_phases(results, configs):
     for c in configs:
         rounds = results[c]["rounds"]["sklstm"]
         med = {k: 1e3 * statistics.median(r[k] for r in rounds) for k in rounds[0]}
-        step = sum(v for k, v in med.items() if not k.startswith("inference"))
+        extra = ("inference", "matmuls")
+        step = sum(v for k, v in med.items() if not k.startswith(extra))
         print(f"\nsklstm phases, {c} (ms, median over rounds):")
         for k, v in med.items():
-            share = "" if k.startswith("inference") else f"{100 * v / step:5.1f} %"
-            print(f"  {k:<20} {v:8.2f}  {share}")
-        print(f"  {'step (sum)':<20} {step:8.2f}")
+            share = "" if k.startswith(extra) else f"{100 * v / step:5.1f} %"
+            print(f"  {k:<25} {v:8.2f}  {share}")
+        print(f"  {'step (sum)':<25} {step:8.2f}")
 
 
 def summarize(results, configs):
@@ -500,6 +574,11 @@ def summarize(results, configs):
             b: {k: 1e3 * statistics.median(t[k] for t in rounds[b]) for k in KINDS}
             for b in BACKENDS
         }
+        for k in ("fwd_gemm", "step_gemm"):
+            if k in rounds["sklstm"][0]:
+                med["sklstm"][k] = 1e3 * statistics.median(
+                    t[k] for t in rounds["sklstm"]
+                )
         results[c]["median_ms"] = med
         results[c]["fwd_gflops"] = {
             b: results[c]["fwd_gflop"] / (med[b]["fwd"] / 1e3) for b in BACKENDS
@@ -602,6 +681,11 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--retries", type=int, default=1, help="re-runs of a run disturbed by others"
+    )
+    p.add_argument(
+        "--gemm-floor",
+        action="store_true",
+        help="also time sklstm's matrix products alone (replayed in order)",
     )
     p.add_argument("--json", metavar="PATH", help="save results as JSON")
     p.add_argument(
