@@ -220,7 +220,7 @@ def lstm_forward(
         sig = z[: 3 * H]
         sig *= 0.5
         sig += 0.5
-        o, i, f, g = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
+        o, i, f, g = blocks(z, H)
         c_new = C[t if keep else t % 2]
         xp.multiply(i, g, out=c_new)
         if c is not None:
