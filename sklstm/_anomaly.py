@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import follows_input_namespace, get_namespace
 from sklstm._base import BaseLSTM, value_targets
-from sklstm._sequences import SequenceData, check_sequences
+from sklstm._sequences import SequenceData
 
 
 def shift_sequences(seqs, horizon):
@@ -246,7 +246,7 @@ best_validation_score_, history_ :
         return inputs
 
     def _shifted(self, X, *, reset):
-        seqs = check_sequences(self, X, reset=reset)
+        seqs = self._check_sequences(X, reset=reset)
         if seqs.kind == "tokens":
             raise TypeError(
                 "LSTMAnomalyDetector forecasts numeric sequences; token sequences "
@@ -254,9 +254,13 @@ best_validation_score_, history_ :
             )
         if seqs.lengths.min() <= self.horizon:
             i = int(np.argmin(seqs.lengths))
-            unit = "feature(s)" if seqs.kind == "2d" else "timestep(s)"
+            has = (
+                f"X has {seqs.lengths[i]} feature(s) (its columns are timesteps)"
+                if seqs.kind == "2d"
+                else f"X[{i}] has {seqs.lengths[i]} timesteps"
+            )
             raise ValueError(
-                f"X[{i}] has {seqs.lengths[i]} {unit} (timesteps), but "
+                f"{has}, but "
                 f"LSTMAnomalyDetector with horizon={self.horizon} needs at least "
                 f"{self.horizon + 1} timesteps per sequence; lower horizon."
             )
@@ -266,6 +270,13 @@ best_validation_score_, history_ :
         Y = self.__dict__.pop("_pending_targets")
         if first_call:
             self.n_outputs_ = Y.shape[-1]
+        elif Y.shape[-1] != self.n_outputs_:
+            raise ValueError(
+                f"With horizon={self.horizon} the model forecasts {Y.shape[-1]} "
+                f"values per step, but the previous fit forecast {self.n_outputs_} "
+                "(horizon x n_features): refit from scratch (warm_start=False) or "
+                "restore the earlier horizon."
+            )
         return Y, True
 
     def _batch_targets(self, Yb, xp):

@@ -78,15 +78,24 @@ def check_sample_weight(sample_weight, n_samples):
     return sw
 
 
-def pad_sequence_targets(y, lengths, input_name="y"):
+def pad_sequence_targets(y, lengths, input_name="y", *, dense_X=False):
     """Per-timestep targets (2-D/3-D array or ragged list) → padded array.
 
     Returns an array of shape (n, T_max) or (n, T_max, k); checks that
-    sequence ``i`` has ``lengths[i]`` targets.
+    sequence ``i`` has ``lengths[i]`` targets.  A padded array may be wider
+    than the longest sequence of a ragged ``X`` (e.g. a subset of padded
+    data), but must have exactly its timesteps when ``dense_X``.
     """
     n, T = len(lengths), int(np.max(lengths))
+    if isinstance(y, np.ndarray) and y.dtype != object and y.ndim < 2:
+        raise ValueError(
+            f"Per-timestep targets {input_name} need one value per timestep: an "
+            f"array (n_samples, n_timesteps[, n_outputs]) or a list of sequences; "
+            f"got shape {y.shape}.  For one target per sequence, set "
+            "return_sequences=False."
+        )
     if isinstance(y, np.ndarray) and y.dtype != object and y.ndim >= 2:
-        if y.shape[0] != n or y.shape[1] < T:
+        if y.shape[0] != n or y.shape[1] < T or (dense_X and y.shape[1] != T):
             raise ValueError(
                 f"Sequence targets {input_name} have shape {y.shape}; expected "
                 f"({n}, {T}, ...) to match X."
@@ -227,7 +236,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _check_X(self, X, *, reset):
         """Validate ``X`` into the network's input sequences."""
-        return check_sequences(self, X, reset=reset)
+        return self._check_sequences(X, reset=reset)
+
+    def _check_sequences(self, X, *, reset):
+        """:func:`check_sequences`, and values the network's float32 can hold
+        (larger ones would silently become inf and NaN scores)."""
+        seqs = check_sequences(self, X, reset=reset)
+        if seqs.kind != "tokens" and seqs.data.size:
+            big = float(np.finfo(_DTYPE).max)
+            if seqs.data.max() > big or seqs.data.min() < -big:
+                raise ValueError(
+                    f"X holds values beyond float32's range (±{big:.3g}); the "
+                    "network computes in float32: rescale the data, e.g. with "
+                    "sklstm.preprocessing.Normaliser."
+                )
+        return seqs
 
     def _element_weights(self, Yb):
         """Extra per-target weights (class weights); 1 by default."""
@@ -260,6 +283,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         train_idx, val_idx = np.arange(n), None
         if early:
             train_idx, val_idx = self._validation_split(n, Y, sequence)
+            for part, idx in (("training", train_idx), ("validation", val_idx)):
+                if not np.any(sw[idx] > 0):
+                    raise ValueError(
+                        f"sample_weight is zero on every sample of the {part} set "
+                        "(early_stopping holds out validation_fraction="
+                        f"{self.validation_fraction} of the data, "
+                        f"validation_split={self.validation_split!r}); give those "
+                        "samples weight, change the split, or set "
+                        "early_stopping=False."
+                    )
 
         net = self._make_network(seqs, xp)
         if first_call:
@@ -268,6 +301,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 net.set_embeddings(seqs.tokens.vectors)
             opts = self._new_optimizers(net)
         else:
+            mismatch = net.coefs_mismatch(self.coefs_)
+            if mismatch is not None:
+                before, now = mismatch
+                raise ValueError(
+                    "warm_start=True and partial_fit continue the previous fit, "
+                    f"which trained a network with {before}; the current parameters "
+                    f"and data make one with {now}.  Refit from scratch "
+                    "(warm_start=False) or restore the earlier parameters."
+                )
             net.set_coefs(self.coefs_)
             if net.table is not None:
                 net.set_embeddings(self.embeddings_)
@@ -324,32 +366,29 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _validation_split(self, n, Y, sequence):
         """Hold-out indices: the last samples, or drawn with one seed per
         model so that warm starts on the same data keep the same set."""
+        n_val = math.ceil(self.validation_fraction * n)  # as train_test_split
+        if n_val == 0 or n_val == n:
+            raise ValueError(
+                f"early_stopping needs a training and a validation set: {n} "
+                f"sample(s) with validation_fraction={self.validation_fraction} "
+                "leave one of them empty; pass more samples or set "
+                "early_stopping=False."
+            )
         if self.validation_split == "last":
-            n_val = math.ceil(self.validation_fraction * n)
-            train_idx, val_idx = np.arange(n - n_val), np.arange(n - n_val, n)
-            if len(train_idx) == 0 or len(val_idx) == 0:
-                raise ValueError(
-                    f"early_stopping needs a validation set: {n} samples with "
-                    f"validation_fraction={self.validation_fraction} leave none."
-                )
-            return train_idx, val_idx
+            return np.arange(n - n_val), np.arange(n - n_val, n)
         stratify = None
         if self._loss == "cross_entropy" and not sequence:
             counts = np.bincount(Y, minlength=len(self.classes_))
-            if counts[counts > 0].min() >= 2:
+            present = np.count_nonzero(counts)
+            # stratify where every class can be on both sides
+            if counts[counts > 0].min() >= 2 and min(n_val, n - n_val) >= present:
                 stratify = Y
-        train_idx, val_idx = train_test_split(
+        return train_test_split(
             np.arange(n),
             test_size=self.validation_fraction,
             random_state=self._split_seed,
             stratify=stratify,
         )
-        if len(train_idx) == 0 or len(val_idx) == 0:
-            raise ValueError(
-                f"early_stopping needs a validation set: {n} samples with "
-                f"validation_fraction={self.validation_fraction} leave none."
-            )
-        return train_idx, val_idx
 
     def _batch_size(self, n):
         if self.batch_size == "auto":
@@ -637,7 +676,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return float(self._metric(y, y_pred, sample_weight=sample_weight))
         seqs = check_sequences(self, X, reset=False)
         lengths = seqs.lengths
-        y_true = flatten_valid(pad_sequence_targets(y, lengths), lengths)
+        y_true = flatten_valid(
+            pad_sequence_targets(y, lengths, dense_X=not seqs.ragged), lengths
+        )
         y_flat = flatten_valid(pad_sequence_targets(y_pred, lengths), lengths)
         w = None if sample_weight is None else np.repeat(sample_weight, lengths)
         return float(self._metric(y_true, y_flat, sample_weight=w))

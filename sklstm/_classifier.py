@@ -289,7 +289,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         sequence = self._is_sequence_target(y, seqs)
         if sequence:
             labels = pad_sequence_targets(
-                y if is_nested_sequence(y) else np.asarray(y), seqs.lengths
+                y if is_nested_sequence(y) else np.asarray(y),
+                seqs.lengths,
+                dense_X=not seqs.ragged,
             )
             flat = flatten_valid(labels, seqs.lengths)
         else:
@@ -305,11 +307,21 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 )
             self.n_outputs_ = len(self.classes_)
             self._class_weights = self._compute_class_weights(flat)
+        elif classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.asarray(classes).tolist()} is not the same as on the "
+                f"first call to partial_fit ({self.classes_.tolist()})."
+            )
         unknown = np.setdiff1d(np.unique(flat), self.classes_)
         if len(unknown):
-            raise ValueError(
-                f"y contains labels not seen in the first fit: {unknown.tolist()[:10]}."
+            where = (
+                "in classes"
+                if first_call and classes is not None
+                else "seen in the first fit"
             )
+            raise ValueError(f"y contains labels not {where}: {unknown.tolist()[:10]}.")
         Y = np.searchsorted(self.classes_, labels)
         if sequence:
             Y[np.arange(Y.shape[1])[None, :] >= seqs.lengths[:, None]] = 0

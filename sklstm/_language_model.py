@@ -163,7 +163,10 @@ class LSTMLanguageModel(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), tuple],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "bptt": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -591,8 +594,14 @@ class LSTMLanguageModel(BaseEstimator):
         check_is_fitted(self)
         if not isinstance(n_words, Integral) or n_words < 1:
             raise ValueError(f"n_words must be a positive integer; got {n_words!r}.")
-        if not isinstance(temperature, Real) or temperature < 0:
-            raise ValueError(f"temperature must be a number >= 0; got {temperature!r}.")
+        if (
+            not isinstance(temperature, Real)
+            or not np.isfinite(temperature)
+            or temperature < 0
+        ):
+            raise ValueError(
+                f"temperature must be a finite number >= 0; got {temperature!r}."
+            )
         tokens = self._check_tokens(X, reset=False)
         rs = check_random_state(random_state)
         xp = get_namespace(self.device, fitted=True)

@@ -234,8 +234,22 @@ class LSTMNetwork:
         coefs.append({"weight": V["Wy"][:, :-1].copy(), "bias": V["Wy"][:, -1].copy()})
         return coefs
 
+    def coefs_mismatch(self, coefs):
+        """None if ``coefs`` (format of :meth:`get_coefs`) fit this network,
+        else the architectures of both, ``(theirs, ours)``, as text."""
+        own = self.get_coefs()
+        if _coef_shapes(coefs) == _coef_shapes(own):
+            return None
+        return _describe(coefs), _describe(own)
+
     def set_coefs(self, coefs):
         """Load weights given in the format of :meth:`get_coefs`."""
+        mismatch = self.coefs_mismatch(coefs)
+        if mismatch is not None:
+            theirs, ours = mismatch
+            raise ValueError(
+                f"Cannot load weights for {theirs} into a network with {ours}."
+            )
         host = np.zeros(self.n_params, dtype=self.dtype)
         V = self._views(host)
         for layer, entry in enumerate(coefs[:-1]):
@@ -491,3 +505,18 @@ class LSTMNetwork:
         if self.trainable_embeddings:
             self._table_gradient(dY, cache.ids)
         return dY if return_dX else None
+
+
+def _coef_shapes(coefs):
+    return [{k: np.shape(v) for k, v in entry.items()} for entry in coefs]
+
+
+def _describe(coefs):
+    """The architecture that weights in the format of ``get_coefs`` fit."""
+    layers, head = coefs[:-1], coefs[-1]
+    text = f"LSTM layers {tuple(int(np.shape(e['weight_hh'])[1]) for e in layers)}"
+    if layers and "weight_hh_reverse" in layers[0]:
+        text += " (bidirectional)"
+    if layers:
+        text = f"{np.shape(layers[0]['weight_ih'])[1]} input features, " + text
+    return text + f", {np.shape(head['weight'])[0]} outputs"

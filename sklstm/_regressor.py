@@ -262,7 +262,7 @@ per-timestep targets (see ``return_sequences``)
         auto = self.return_sequences == "auto"
         sequence = (nested or y.ndim == 3) if auto else bool(self.return_sequences)
         if sequence:
-            Y = pad_sequence_targets(y, seqs.lengths)
+            Y = pad_sequence_targets(y, seqs.lengths, dense_X=not seqs.ragged)
             squeeze = Y.ndim == 2
             if squeeze:
                 Y = Y[..., None]

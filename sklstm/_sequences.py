@@ -20,6 +20,7 @@ bias into the input projection) on the requested device.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
@@ -312,12 +313,27 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
             f"{type(estimator).__name__} was fitted on token sequences (the output "
             f"of Embedder); {input_name} must be token sequences too."
         )
+    if not sp.issparse(X) and (  # (dok_matrix is a dict)
+        isinstance(X, (dict, set, frozenset))
+        or not (hasattr(X, "__len__") or hasattr(X, "__array__"))
+    ):
+        raise TypeError(
+            f"{input_name} must be an array-like or a list of sequences; got "
+            f"{type(X).__name__} (pass a list, e.g. list({input_name}))."
+        )
+    shape = getattr(X, "shape", None)  # sparse matrices have no len()
+    if shape is None and hasattr(X, "__len__"):
+        shape = (len(X),)
+    if shape and shape[0] == 0:
+        raise ValueError(f"{input_name} holds no sequences (0 samples).")
     if _is_ragged_container(X):
         seqs = _check_ragged(X, input_name)
         _record_step_features(estimator, seqs.n_features, reset, "ragged")
         return seqs
     ndim = getattr(X, "ndim", None)
     if ndim is None:
+        if isinstance(X, (list, tuple)):
+            _check_items(X, input_name)
         ndim = np.asarray(X).ndim
     if ndim == 3:
         X = check_array(X, allow_nd=True, dtype=_FLOATS, input_name=input_name)
@@ -352,6 +368,18 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
     _record_step_features(estimator, 1, False, None)
     lengths = np.full(X.shape[0], X.shape[1], dtype=np.intp)
     return SequenceData(X[:, :, None], lengths, None, "2d")
+
+
+def _check_items(X, input_name):
+    """A list mixing sequences and scalars gets a clear error, not NumPy's."""
+    kinds = [hasattr(s, "__len__") and not isinstance(s, (str, bytes)) for s in X]
+    if any(kinds) and not all(kinds):
+        i = kinds.index(not kinds[0])
+        raise ValueError(
+            f"{input_name}[{i}] is a {type(X[i]).__name__} but {input_name}[0] is a "
+            f"{type(X[0]).__name__}: every item of {input_name} must be a sequence "
+            "(a ragged list) or every item a number (one 2-D row per sample)."
+        )
 
 
 def _check_tokens(estimator, X, reset, input_name):

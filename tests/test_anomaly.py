@@ -86,6 +86,9 @@ def test_errors_are_clear():
     texts = ["a b c d e"] * 10
     with pytest.raises(TypeError, match="token sequences"):
         _detector().fit(Embedder(min_count=1, n_dims=2).fit_transform(texts))
+    warm = _detector(warm_start=True, max_iter=1).fit(_sines(10))
+    with pytest.raises(ValueError, match="horizon=2 the model forecasts 2 values"):
+        warm.set_params(horizon=2).fit(_sines(10))
 
 
 def test_pickle_and_grid_search():

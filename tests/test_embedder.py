@@ -141,6 +141,17 @@ def test_bad_input_is_named():
         Embedder().fit(["a text", np.nan])
     with pytest.raises(ValueError, match="no texts"):
         Embedder().fit([])
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(TypeError, match=r"pass one column, e.g. X\['review'\]"):
+        Embedder().fit(pd.DataFrame({"review": ["a b", "c d"]}))
+    with pytest.raises(TypeError, match="1-D sequence of texts"):
+        Embedder().fit(np.array([["a b"], ["c d"]]))
+    with pytest.raises(TypeError, match="tokenizer must return a list of str"):
+        Embedder(tokenizer=len).fit(["a b"])
+    with pytest.raises(ValueError, match="2 capturing groups"):
+        Embedder(token_pattern=r"(\w)(\w)").fit(["ab cd"])
+    one_group = Embedder(token_pattern=r"#(\w+)", min_count=1).fit(["#ab c #cd"])
+    assert one_group.words_.tolist()[2:] == ["ab", "cd"]
     emb = Embedder(min_count=1, n_dims=2).fit(["a b"])
     with pytest.raises(KeyError, match="not in the vocabulary"):
         emb.most_similar("zzz")

@@ -346,6 +346,30 @@ def test_bad_X_gets_a_clear_error(X, match):
         LSTMClassifier(**FAST).fit(X, [0, 1, 0, 1])
 
 
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        ([], ValueError, "no sequences \\(0 samples\\)"),
+        ((x for x in np.zeros((4, 3))), TypeError, "got generator"),
+        ({0: np.zeros(3)}, TypeError, "got dict"),
+        ([np.zeros(3), 5.0, np.zeros(3), 1.0], ValueError, "X\\[1\\] is a float"),
+        (np.full((4, 3), 1e39), ValueError, "beyond float32's range"),
+    ],
+)
+def test_unusable_X_containers_get_a_clear_error(X, error, match):
+    with pytest.raises(error, match=match):
+        LSTMClassifier(**FAST).fit(
+            X, [0, 1, 0, 1][: len(X) if hasattr(X, "__len__") else 4]
+        )
+
+
+def test_values_beyond_float32_are_refused_at_predict_too():
+    X, y = first_step_task(20, 4, np.random.RandomState(0))
+    clf = LSTMClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="float32"):
+        clf.predict_proba(X[:2].astype(np.float64) * 1e39)  # inf in float32
+
+
 def test_plain_progress_line_without_tqdm(monkeypatch, capsys):
     import sys
 
@@ -379,6 +403,71 @@ def test_other_bad_input_errors():
         )
     with pytest.raises(ValueError, match="sample_weight"):
         clf.fit(X, [0, 1, 0, 1], sample_weight=[1, 2])
+    with pytest.raises(ValueError, match="return_sequences=False"):
+        LSTMRegressor(return_sequences=True, **FAST).fit(X, [0.0, 1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="early_stopping needs a training"):
+        LSTMRegressor(early_stopping=True, **FAST).fit(X[:1], [1.0])
+
+
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_per_timestep_targets_must_match_dense_X_exactly(Estimator):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6, 4, 2))
+    y = rng.randint(0, 2, (6, 7))  # three timesteps too many
+    with pytest.raises(ValueError, match="expected \\(6, 4, ...\\)"):
+        Estimator(return_sequences=True, **FAST).fit(X, y)
+    # ragged X: a padded y may be wider than this subset's longest sequence
+    ragged = [X[i, : 2 + i % 2] for i in range(6)]
+    est = Estimator(return_sequences=True, **FAST).fit(ragged, y)
+    assert [len(p) for p in est.predict(ragged)] == [2, 3, 2, 3, 2, 3]
+
+
+@pytest.mark.parametrize("part", ["training", "validation"])
+def test_zero_weight_on_a_whole_split_is_a_clear_error(part):
+    X, y = first_step_task(20, 4, np.random.RandomState(0))
+    sw = np.r_[np.zeros(10), np.ones(10)]  # the first half is training
+    if part == "validation":
+        sw = sw[::-1]
+    est = LSTMClassifier(
+        early_stopping=True, validation_split="last", validation_fraction=0.5, **FAST
+    )
+    with pytest.raises(ValueError, match=f"zero on every sample of the {part} set"):
+        est.fit(X, y, sample_weight=sw)
+
+
+def test_stratified_validation_split_falls_back_when_classes_outnumber_it():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 3, 1)), np.arange(20) % 8  # 8 classes, 2 held out
+    clf = LSTMClassifier(early_stopping=True, **FAST).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hidden_layer_sizes": 4},
+        {"hidden_layer_sizes": (8, 8)},
+        {"bidirectional": True},
+    ],
+)
+def test_warm_start_with_another_architecture_is_a_clear_error(change):
+    X, y = first_step_task(20, 4, np.random.RandomState(0))
+    clf = LSTMClassifier(warm_start=True, **FAST).fit(X, y)
+    clf.set_params(**change)
+    with pytest.raises(ValueError, match="warm_start=False"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="warm_start=False"):
+        clf.partial_fit(X, y)
+
+
+def test_partial_fit_refuses_other_classes_later():
+    X, y = first_step_task(20, 4, np.random.RandomState(0))
+    clf = LSTMClassifier(**FAST).partial_fit(X, y, classes=["no", "yes", "maybe"])
+    clf.partial_fit(X, y, classes=["yes", "maybe", "no"])  # same set: fine
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        clf.partial_fit(X, y, classes=["no", "yes"])
+    with pytest.raises(ValueError, match="labels not in classes"):
+        LSTMClassifier(**FAST).partial_fit(X, y, classes=["no", "maybe"])
 
 
 @pytest.mark.parametrize(

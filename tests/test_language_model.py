@@ -209,8 +209,9 @@ def test_bad_input(fitted, corpus):
     X = fitted[0].transform(["the dog"])
     with pytest.raises(ValueError, match="k must"):
         lm.predict_top_k(X, k=0)
-    with pytest.raises(ValueError, match="temperature"):
-        lm.generate(X, temperature=-1)
+    for bad in (-1, float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="temperature"):
+            lm.generate(X, temperature=bad)
     tiny = TokenSequences([[2, 3]], np.zeros((5, 4), np.float32))
     with pytest.raises(ValueError, match="too few"):
         LSTMLanguageModel(batch_size=20).fit(tiny)
@@ -246,3 +247,9 @@ def test_frozen_table_is_left_as_given(corpus):
     lm = LSTMLanguageModel(**FAST, max_iter=2).fit(X)
     np.testing.assert_array_equal(lm.embeddings_, emb.vectors_)
     assert lm.predict(emb.transform(["the dog"])).shape == (1,)
+
+
+def test_hidden_layer_sizes_may_be_a_list_as_elsewhere():
+    LSTMLanguageModel(hidden_layer_sizes=[8, 8])._validate_params()
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        LSTMLanguageModel(hidden_layer_sizes="8")._validate_params()

@@ -174,6 +174,33 @@ def test_lexicon_decoder_chooses_among_the_allowed_transcripts(fitted):
         lex.set_params(lexicon=["ab", "xyz"]).predict(X[:2])
 
 
+def test_empty_transcripts_train_and_decode():
+    """A silent clip's transcript is empty: CTC allows it (all blanks), the
+    lexicon keeps it, and a validation set of only such clips still scores."""
+    X, y = spelled_words(40, random_state=1)
+    X += [np.full((6, 4), [1.0, 0, 0, 0])] * 10  # silence only
+    y += [""] * 10
+    model = LSTMTranscriber(**FAST, max_iter=40, decoder="lexicon").fit(X, y)
+    assert "" in model.lexicon_
+    assert model.predict(X[-3:]).tolist() == ["", "", ""]
+    model = LSTMTranscriber(
+        **FAST,
+        max_iter=2,
+        early_stopping=True,
+        validation_split="last",
+        validation_fraction=0.2,
+    ).fit(X, y)  # the last 10 clips, all silent, are the validation set
+    assert len(model.validation_scores_) == 2
+
+
+def test_a_bad_lexicon_fails_before_training():
+    X, y = spelled_words(10, random_state=0)
+    model = LSTMTranscriber(**FAST, max_iter=50, lexicon=["ab", "xyz"])
+    with pytest.raises(ValueError, match="lexicon entry 'xyz' holds 'x'"):
+        model.fit(X, y)
+    assert not hasattr(model, "n_iter_")  # it stopped before the first epoch
+
+
 def test_partial_fit_learns_epoch_by_epoch_with_declared_symbols():
     X, y = spelled_words(200, 4)
     model = LSTMTranscriber(**FAST)

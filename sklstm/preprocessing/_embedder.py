@@ -2,6 +2,7 @@
 # BSD 3-Clause License.
 """Embedder: raw texts → token ids plus a table of word vectors."""
 
+import functools
 import os
 import re
 from array import array
@@ -369,14 +370,21 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     def _tokenizer(self):
         if self.tokenizer is not None:
-            return self.tokenizer
+            return functools.partial(_checked_tokens, self.tokenizer)
         try:
-            return re.compile(self.token_pattern).findall
+            pattern = re.compile(self.token_pattern)
         except re.error as exc:
             raise ValueError(
                 f"token_pattern {self.token_pattern!r} is not a valid regular "
                 f"expression: {exc}."
             ) from None
+        if pattern.groups > 1:
+            raise ValueError(
+                f"token_pattern {self.token_pattern!r} has {pattern.groups} capturing "
+                "groups; use at most one (the token), e.g. with (?:...) for the "
+                "others."
+            )
+        return pattern.findall
 
     def _truncate(self, seqs):
         """Keep the last ``max_length`` tokens of each text."""
@@ -490,12 +498,36 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         return tags
 
 
+def _checked_tokens(tokenizer, text):
+    """``tokenizer(text)``, checked to be a list of str."""
+    tokens = tokenizer(text)
+    if not isinstance(tokens, (list, tuple)) or not all(
+        isinstance(t, str) for t in tokens
+    ):
+        raise TypeError(
+            f"tokenizer must return a list of str; for {text!r:.40} it returned "
+            f"{tokens!r:.60}."
+        )
+    return tokens
+
+
 def _check_texts(X):
     """``X`` as a list of str, or a clear error."""
     if isinstance(X, (str, bytes)):
         raise TypeError(
             "Embedder expects an iterable of texts, got a single string; wrap "
             "it in a list: [text]."
+        )
+    if getattr(X, "ndim", 1) != 1:
+        columns = getattr(X, "columns", None)
+        hint = (
+            f"pass one column, e.g. X[{list(columns)[0]!r}]"
+            if columns is not None and len(columns)
+            else "pass a 1-D list of texts"
+        )
+        raise TypeError(
+            f"Embedder expects a 1-D sequence of texts; got a {type(X).__name__} "
+            f"of shape {X.shape}: {hint}."
         )
     try:
         texts = list(X)
