@@ -233,7 +233,8 @@ list of arrays of shape (n_timesteps_i, n_features)
         y : list of str, or list of sequences of labels
             The transcript of each sequence: a string (spelled character by
             character) or a sequence of hashable labels (e.g. phonemes or
-            words).  Each needs no more labels than its sequence has frames.
+            words).  Each needs no more labels than its sequence has frames;
+            an empty one (e.g. a clip of silence) is allowed.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sequence in the loss.
 
