@@ -10,11 +10,9 @@ the NumPy API on it.
 import functools
 import importlib
 import sys
-from contextlib import nullcontext
 
 import numpy as np
 from sklearn import get_config
-from threadpoolctl import ThreadpoolController
 
 _INSTALL_HINT = (
     "device='cuda' needs CuPy and a CUDA GPU. Install the GPU extra with "
@@ -133,23 +131,3 @@ def to_device(a, xp):
     """Return ``a`` as an array of the module ``xp`` (NumPy or CuPy),
     copying between host and device when needed."""
     return to_numpy(a) if xp is np else xp.asarray(a)
-
-
-@functools.cache
-def _blas_controller():
-    """The process's ThreadpoolController, made on first use."""
-    return ThreadpoolController()
-
-
-def blas_threads(n, xp):
-    """Context limiting the BLAS libraries to ``n`` threads (no-op for None
-    or CuPy).
-
-    The per-step GEMMs of a small batch are too small to share between
-    threads, and two threads on them collapse when another process loads
-    the cores (PERFORMANCE.md, hazard 5: 50 µs to 313 µs).  threadpoolctl
-    comes with scikit-learn.
-    """
-    if n is None or xp is not np:
-        return nullcontext()
-    return _blas_controller().limit(limits=n, user_api="blas")

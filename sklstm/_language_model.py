@@ -142,9 +142,9 @@ class LSTMLanguageModel(BaseEstimator):
     as in the usual Penn Treebank evaluation) but is never suggested or
     generated.
 
-    Speed: the time loops run on one BLAS thread (their GEMMs are too small
-    to share), the softmax GEMMs on all of them.  When other processes load
-    the cores, multi-threaded BLAS can slow down tenfold; run the fit inside
+    Speed: NumPy's BLAS uses all its threads.  When other processes load
+    the cores, multi-threaded BLAS slows down several times over on the
+    small per-step products; run the fit inside
     ``threadpoolctl.threadpool_limits(1)`` then.  The thread count changes
     float32 rounding in large GEMMs, so bit-for-bit repeatable fits need
     the same BLAS threads as well as the same ``random_state``.

@@ -21,7 +21,7 @@ the batch, so the optimizer updates those rows alone.
 
 import numpy as np
 
-from sklstm._backend import blas_threads, to_numpy
+from sklstm._backend import to_numpy
 from sklstm._lstm import (
     Workspace,
     from_torch_order,
@@ -98,8 +98,6 @@ class LSTMNetwork:
         of length ``n_inputs`` (set it with :meth:`set_embeddings`).
     trainable_embeddings : bool
         Compute the gradient of the table's rows in :meth:`backward`.
-    step_threads : int or None
-        BLAS threads inside the time loops (None: all of them).
     """
 
     def __init__(
@@ -117,7 +115,6 @@ class LSTMNetwork:
         xp=np,
         n_tokens=None,
         trainable_embeddings=False,
-        step_threads=None,
     ):
         self.n_inputs = n_inputs
         self.hidden_layer_sizes = tuple(int(h) for h in hidden_layer_sizes)
@@ -129,7 +126,6 @@ class LSTMNetwork:
         self.pooling = pooling
         self.dtype = np.dtype(dtype)
         self.xp = xp
-        self.step_threads = step_threads
 
         self.layout = []  # (name, shape)
         F = n_inputs
@@ -311,53 +307,48 @@ class LSTMNetwork:
         cache.layers, cache.masks = [], []
         n_layers = len(self.hidden_layer_sizes)
         inp = X
-        with blas_threads(self.step_threads, xp):
-            for layer, H in enumerate(self.hidden_layer_sizes):
-                D = H * self.n_directions
-                Y = self.ws.get(f"Y{layer}", (D + 1, T, B), self.dtype)
-                Y[D] = 1
-                P = self.P
-                dir_caches = [
+        for layer, H in enumerate(self.hidden_layer_sizes):
+            D = H * self.n_directions
+            Y = self.ws.get(f"Y{layer}", (D + 1, T, B), self.dtype)
+            Y[D] = 1
+            P = self.P
+            dir_caches = [
+                lstm_forward(
+                    inp,
+                    P[f"Wx{layer}_0"],
+                    P[f"Wh{layer}_0"],
+                    Y[:H],
+                    h0=None if state is None else state[layer][0],
+                    c0=None if state is None else state[layer][1],
+                    keep=training,
+                    ws=self.ws,
+                    key=f"l{layer}d0",
+                    xp=xp,
+                )
+            ]
+            if self.n_directions == 2:
+                Xr = reverse_time(inp, rev, xp=xp)
+                Yr = xp.empty((H, T, B), dtype=self.dtype)
+                dir_caches.append(
                     lstm_forward(
-                        inp,
-                        P[f"Wx{layer}_0"],
-                        P[f"Wh{layer}_0"],
-                        Y[:H],
-                        h0=None if state is None else state[layer][0],
-                        c0=None if state is None else state[layer][1],
+                        Xr,
+                        P[f"Wx{layer}_1"],
+                        P[f"Wh{layer}_1"],
+                        Yr,
                         keep=training,
                         ws=self.ws,
-                        key=f"l{layer}d0",
+                        key=f"l{layer}d1",
                         xp=xp,
                     )
-                ]
-                if self.n_directions == 2:
-                    Xr = reverse_time(inp, rev, xp=xp)
-                    Yr = xp.empty((H, T, B), dtype=self.dtype)
-                    dir_caches.append(
-                        lstm_forward(
-                            Xr,
-                            P[f"Wx{layer}_1"],
-                            P[f"Wh{layer}_1"],
-                            Yr,
-                            keep=training,
-                            ws=self.ws,
-                            key=f"l{layer}d1",
-                            xp=xp,
-                        )
-                    )
-                    Y[H:D] = reverse_time(Yr, rev, xp=xp)
-                cache.layers.append(dir_caches)
-                mask = None
-                if (
-                    training
-                    and self.dropout > 0
-                    and (layer < n_layers - 1 or drop_outer)
-                ):
-                    mask = self._dropout_mask(D, T, B, random_state)
-                    Y = xp.concatenate([Y[:D] * mask, Y[D:]], axis=0)
-                cache.masks.append(mask)
-                inp = Y
+                )
+                Y[H:D] = reverse_time(Yr, rev, xp=xp)
+            cache.layers.append(dir_caches)
+            mask = None
+            if training and self.dropout > 0 and (layer < n_layers - 1 or drop_outer):
+                mask = self._dropout_mask(D, T, B, random_state)
+                Y = xp.concatenate([Y[:D] * mask, Y[D:]], axis=0)
+            cache.masks.append(mask)
+            inp = Y
 
         cache.top = inp
         Wy = self.P["Wy"]
@@ -461,45 +452,44 @@ class LSTMNetwork:
         top_steps = None
         if not self.return_sequences and self.pooling == "last":
             top_steps = set((cache.lengths - 1).tolist())
-        with blas_threads(self.step_threads, xp):
-            for layer in range(len(self.hidden_layer_sizes) - 1, -1, -1):
-                steps = top_steps if layer == len(self.hidden_layer_sizes) - 1 else None
-                H = self.hidden_layer_sizes[layer]
-                dirs = cache.layers[layer]
-                if cache.masks[layer] is not None:
-                    dY *= cache.masks[layer]
-                want_dX = layer > 0 or need_dX
-                dX, _, _ = lstm_backward(
-                    dY[:H],
-                    dirs[0],
-                    P[f"Wx{layer}_0"],
-                    P[f"Wh{layer}_0"],
-                    G[f"Wx{layer}_0"],
-                    G[f"Wh{layer}_0"],
+        for layer in range(len(self.hidden_layer_sizes) - 1, -1, -1):
+            steps = top_steps if layer == len(self.hidden_layer_sizes) - 1 else None
+            H = self.hidden_layer_sizes[layer]
+            dirs = cache.layers[layer]
+            if cache.masks[layer] is not None:
+                dY *= cache.masks[layer]
+            want_dX = layer > 0 or need_dX
+            dX, _, _ = lstm_backward(
+                dY[:H],
+                dirs[0],
+                P[f"Wx{layer}_0"],
+                P[f"Wh{layer}_0"],
+                G[f"Wx{layer}_0"],
+                G[f"Wh{layer}_0"],
+                need_dX=want_dX,
+                dY_steps=steps,
+                ws=self.ws,
+                key=f"l{layer}d0",
+                xp=xp,
+            )
+            if self.n_directions == 2:
+                dYr = reverse_time(dY[H:], rev, xp=xp)
+                dXr, _, _ = lstm_backward(
+                    dYr,
+                    dirs[1],
+                    P[f"Wx{layer}_1"],
+                    P[f"Wh{layer}_1"],
+                    G[f"Wx{layer}_1"],
+                    G[f"Wh{layer}_1"],
                     need_dX=want_dX,
                     dY_steps=steps,
                     ws=self.ws,
-                    key=f"l{layer}d0",
+                    key=f"l{layer}d1",
                     xp=xp,
                 )
-                if self.n_directions == 2:
-                    dYr = reverse_time(dY[H:], rev, xp=xp)
-                    dXr, _, _ = lstm_backward(
-                        dYr,
-                        dirs[1],
-                        P[f"Wx{layer}_1"],
-                        P[f"Wh{layer}_1"],
-                        G[f"Wx{layer}_1"],
-                        G[f"Wh{layer}_1"],
-                        need_dX=want_dX,
-                        dY_steps=steps,
-                        ws=self.ws,
-                        key=f"l{layer}d1",
-                        xp=xp,
-                    )
-                    if want_dX:
-                        dX += reverse_time(dXr, rev, xp=xp)
-                dY = dX
+                if want_dX:
+                    dX += reverse_time(dXr, rev, xp=xp)
+            dY = dX
         if cache.in_mask is not None and dY is not None:
             dY *= cache.in_mask
         if self.trainable_embeddings:
