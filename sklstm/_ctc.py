@@ -282,7 +282,7 @@ def beam_decode(logp, beam_width, *, prune=1e-3):
     return np.array(best, dtype=np.intp)
 
 
-def lexicon_decode(logp, lengths, lexicon, *, xp, chunk=64):
+def lexicon_decode(logp, lengths, lexicon, *, xp, pairs=4096):
     """The entry of ``lexicon`` with the highest CTC likelihood, per sequence.
 
     Parameters
@@ -293,6 +293,8 @@ def lexicon_decode(logp, lengths, lexicon, *, xp, chunk=64):
         Valid frames of each sequence.
     lexicon : list of W int arrays
         The allowed label sequences.
+    pairs : int
+        At most this many (sequence, entry) pairs are scored at once.
 
     Returns
     -------
@@ -301,19 +303,28 @@ def lexicon_decode(logp, lengths, lexicon, *, xp, chunk=64):
         entry fits in the sequence's frames.
     """
     n, W = len(logp), len(lexicon)
-    best = np.empty(n, dtype=np.intp)
-    for start in range(0, n, chunk):
-        rows = np.arange(start, min(start + chunk, n))
-        T = int(lengths[rows].max())
-        # every (sequence, entry) pair as one column of the batch
-        pairs = xp.asarray(np.repeat(logp[rows, :T], W, axis=0)).transpose(1, 0, 2)
-        scores = ctc_log_likelihood(
-            pairs, list(lexicon) * len(rows), np.repeat(lengths[rows], W), xp=xp
-        )
-        scores = to_numpy(scores).reshape(-1, W)
-        best[rows] = np.where(
-            np.isfinite(scores.max(axis=1)), scores.argmax(axis=1), -1
-        )
+    best = np.full(n, -1, dtype=np.intp)
+    top = np.full(n, -np.inf)
+    # batches of at most ``pairs`` (sequence, entry) pairs bound the memory
+    n_entries = min(W, pairs)
+    n_rows = max(1, pairs // n_entries)
+    for first in range(0, W, n_entries):
+        entries = list(lexicon[first : first + n_entries])
+        w = len(entries)
+        for start in range(0, n, n_rows):
+            rows = np.arange(start, min(start + n_rows, n))
+            T = int(lengths[rows].max())
+            # every (sequence, entry) pair as one column of the batch
+            batch = xp.asarray(np.repeat(logp[rows, :T], w, axis=0)).transpose(1, 0, 2)
+            scores = ctc_log_likelihood(
+                batch, entries * len(rows), np.repeat(lengths[rows], w), xp=xp
+            )
+            scores = to_numpy(scores).reshape(-1, w)
+            arg = scores.argmax(axis=1)
+            value = scores[np.arange(len(rows)), arg]
+            better = value > top[rows]  # ties keep the earlier entry
+            top[rows] = np.where(better, value, top[rows])
+            best[rows] = np.where(better, first + arg, best[rows])
     return best
 
 

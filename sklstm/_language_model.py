@@ -504,20 +504,25 @@ class LSTMLanguageModel(BaseEstimator):
         """
         check_is_fitted(self)
         tokens = self._check_tokens(X, reset=False)
+        out = np.empty((len(tokens), len(self.classes_)), dtype=_DTYPE)
+        for idx, logp in self._log_proba_batches(tokens):
+            out[idx] = logp
+        return out
+
+    def _log_proba_batches(self, tokens):
+        """``(idx, log_proba)`` of the contexts ``tokens``, a batch at a time."""
         xp = get_namespace(self.device, fitted=True)
         net = self._network(xp, fitted=True)
         net.return_sequences = False
         seqs = SequenceData(
             tokens._ids, tokens.lengths, tokens.offsets, "tokens", tokens=tokens
         )
-        out = np.empty((len(tokens), len(self.classes_)), dtype=_DTYPE)
         for start in range(0, len(tokens), _PREDICT_BATCH):
             idx = np.arange(start, min(start + _PREDICT_BATCH, len(tokens)))
             ids, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
             state = self._start(len(idx), xp)
             Z, _ = net.forward(ids, lengths, training=False, state=state)
-            out[idx] = to_numpy(log_softmax(Z, xp=xp)).T
-        return out
+            yield idx, to_numpy(log_softmax(Z, xp=xp)).T
 
     def predict_proba(self, X):
         """Probability of every word coming next after each context.
@@ -566,9 +571,12 @@ class LSTMLanguageModel(BaseEstimator):
             raise ValueError(
                 f"k must be an integer in [1, {len(self.classes_) - 1}]; got {k!r}."
             )
-        logp = self.predict_log_proba(X)
-        logp[:, _UNK - 1] = -np.inf
-        best = np.argsort(-logp, axis=1, kind="stable")[:, :k]
+        check_is_fitted(self)
+        tokens = self._check_tokens(X, reset=False)
+        best = np.empty((len(tokens), k), dtype=np.intp)
+        for idx, logp in self._log_proba_batches(tokens):
+            logp[:, _UNK - 1] = -np.inf
+            best[idx] = _top_k(logp, k)
         return self.classes_[best]
 
     def generate(self, X, n_words=20, *, temperature=1.0, random_state=None):
@@ -750,3 +758,14 @@ def _stream_grid(stream, n_streams):
     return np.ascontiguousarray(
         stream[: L * n_streams].reshape(n_streams, L).T, dtype=np.intp
     )
+
+
+def _top_k(scores, k):
+    """Column indices of the ``k`` largest scores of each row, best first
+    (ties: lower index first), without sorting whole rows."""
+    if k == 1:
+        return scores.argmax(axis=1)[:, None]
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    part.sort(axis=1)  # index order, so the stable sort below breaks ties by it
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)

@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 
 from sklstm._ctc import (
     beam_decode,
@@ -158,9 +159,13 @@ def test_lexicon_decode_picks_the_likeliest_entry():
     logp = np.stack([_log_softmax(z.T).T for z in Z])
     lexicon = [np.array([1, 2]), np.array([3]), np.array([2, 2, 1]), np.array([3] * 4)]
     lengths = np.array([5, 5, 4, 3, 5, 2])
-    best = lexicon_decode(logp, lengths, lexicon, xp=np, chunk=4)
+    best = lexicon_decode(logp, lengths, lexicon, xp=np)
     for i, L in enumerate(lengths):
         scores = [_brute_force(Z[i, :L].T, entry) for entry in lexicon]
         assert best[i] == int(np.argmax(scores))
+    for pairs in (1, 3, 8):  # batches split across sequences and entries
+        assert_array_equal(
+            lexicon_decode(logp, lengths, lexicon, xp=np, pairs=pairs), best
+        )
     # an entry longer than every sequence is never chosen; none fitting is -1
     assert lexicon_decode(logp, lengths, [np.array([1] * 4)], xp=np)[0] == -1

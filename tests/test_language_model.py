@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
@@ -253,3 +254,21 @@ def test_hidden_layer_sizes_may_be_a_list_as_elsewhere():
     LSTMLanguageModel(hidden_layer_sizes=[8, 8])._validate_params()
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         LSTMLanguageModel(hidden_layer_sizes="8")._validate_params()
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_top_k_selects_like_a_full_stable_sort(k):
+    from sklstm._language_model import _top_k
+
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((40, 300)).astype(np.float32)
+    full = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    assert_array_equal(_top_k(scores, k), full)
+    ties = rng.integers(0, 4, (40, 30)).astype(np.float32)
+    full = np.argsort(-ties, axis=1, kind="stable")[:, :k]
+    got = _top_k(ties, k)
+    assert_array_equal(
+        np.take_along_axis(ties, got, 1), np.take_along_axis(ties, full, 1)
+    )
+    if k == 1:  # the first of tied maxima, as the stable sort
+        assert_array_equal(got, full)
