@@ -567,11 +567,11 @@ class LSTMLanguageModel(BaseEstimator):
         -------
         words : ndarray of str of shape (n_samples, k)
         """
+        check_is_fitted(self)
         if not isinstance(k, Integral) or not 1 <= k < len(self.classes_):
             raise ValueError(
                 f"k must be an integer in [1, {len(self.classes_) - 1}]; got {k!r}."
             )
-        check_is_fitted(self)
         tokens = self._check_tokens(X, reset=False)
         best = np.empty((len(tokens), k), dtype=np.intp)
         for idx, logp in self._log_proba_batches(tokens):

@@ -272,3 +272,10 @@ def test_top_k_selects_like_a_full_stable_sort(k):
     )
     if k == 1:  # the first of tied maxima, as the stable sort
         assert_array_equal(got, full)
+
+
+def test_unfitted_top_k_says_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LSTMLanguageModel().predict_top_k(None, k=3)
