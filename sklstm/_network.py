@@ -233,10 +233,25 @@ class LSTMNetwork:
     def coefs_mismatch(self, coefs):
         """None if ``coefs`` (format of :meth:`get_coefs`) fit this network,
         else the architectures of both, ``(theirs, ours)``, as text."""
-        own = self.get_coefs()
-        if _coef_shapes(coefs) == _coef_shapes(own):
+        theirs, ours = _coef_shapes(coefs), self._coef_shapes()
+        if theirs == ours:
             return None
-        return _describe(coefs), _describe(own)
+        return _describe(theirs), _describe(ours)
+
+    def _coef_shapes(self):
+        """The shapes of :meth:`get_coefs`, read off the layout (no copies)."""
+        shapes = []
+        for layer in range(len(self.hidden_layer_sizes)):
+            entry = {}
+            for d in range(self.n_directions):
+                sfx = "_reverse" if d else ""
+                (H4, F1), Wh = self.P[f"Wx{layer}_{d}"].shape, self.P[f"Wh{layer}_{d}"]
+                entry["weight_ih" + sfx] = (H4, F1 - 1)
+                entry["weight_hh" + sfx] = Wh.shape
+                entry["bias_ih" + sfx] = entry["bias_hh" + sfx] = (H4,)
+            shapes.append(entry)
+        K, D1 = self.P["Wy"].shape
+        return shapes + [{"weight": (K, D1 - 1), "bias": (K,)}]
 
     def set_coefs(self, coefs):
         """Load weights given in the format of :meth:`get_coefs`."""
@@ -498,15 +513,16 @@ class LSTMNetwork:
 
 
 def _coef_shapes(coefs):
+    """The shape of every array of weights in the format of ``get_coefs``."""
     return [{k: np.shape(v) for k, v in entry.items()} for entry in coefs]
 
 
-def _describe(coefs):
-    """The architecture that weights in the format of ``get_coefs`` fit."""
-    layers, head = coefs[:-1], coefs[-1]
-    text = f"LSTM layers {tuple(int(np.shape(e['weight_hh'])[1]) for e in layers)}"
+def _describe(shapes):
+    """The architecture of weights with these shapes (of :func:`_coef_shapes`)."""
+    layers, head = shapes[:-1], shapes[-1]
+    text = f"LSTM layers {tuple(int(e['weight_hh'][1]) for e in layers)}"
     if layers and "weight_hh_reverse" in layers[0]:
         text += " (bidirectional)"
     if layers:
-        text = f"{np.shape(layers[0]['weight_ih'])[1]} input features, " + text
-    return text + f", {np.shape(head['weight'])[0]} outputs"
+        text = f"{layers[0]['weight_ih'][1]} input features, " + text
+    return text + f", {head['weight'][0]} outputs"

@@ -270,3 +270,14 @@ def test_mean_pooling_averages_the_top_states():
     for b, L in enumerate(LENGTHS):
         feat = top[:, :L, b].mean(axis=1)
         assert_allclose(Z[:, b], net.P["Wy"] @ feat, rtol=1e-12)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_coef_shapes_from_the_layout_match_get_coefs(bidirectional):
+    from sklstm._network import _coef_shapes
+
+    net = LSTMNetwork(3, (5, 4), 2, bidirectional=bidirectional, xp=np)
+    assert net._coef_shapes() == _coef_shapes(net.get_coefs())
+    other = LSTMNetwork(3, (5,), 2, bidirectional=bidirectional, xp=np)
+    with pytest.raises(ValueError, match=r"LSTM layers \(5, 4\).*LSTM layers \(5,\)"):
+        other.set_coefs(net.get_coefs())
