@@ -335,8 +335,13 @@ METHODS = {
         "X/last-1 in percent; alpha=1e-2",
     ),
     "lstm_last_vlast": (
+        _per_window("last", validation_split="last", normalise_y=False),
+        "X/last-1; validation_split='last', normalise_y=False: "
+        "WindowScaledRegressor()'s default",
+    ),
+    "lstm_last_vlast_normy": (
         _per_window("last", validation_split="last"),
-        "X/last-1; validation_split='last': WindowScaledRegressor()'s default",
+        "X/last-1; validation_split='last', LSTMRegressor's normalise_y=True",
     ),
     "lstm_returns_h16": (
         _per_window("returns", 100.0, hidden_layer_sizes=16),

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import follows_input_namespace, get_namespace
-from sklstm._base import BaseLSTM, value_targets
+from sklstm._base import BaseLSTM, keeps_state_on_error, value_targets
 from sklstm._sequences import SequenceData
 
 
@@ -213,6 +213,7 @@ best_validation_score_, history_ :
         self.verbose = verbose
         self.device = device
 
+    @keeps_state_on_error
     def fit(self, X, y=None, sample_weight=None):
         """Fit the forecaster on normal sequences and set ``offset_``.
 

@@ -11,7 +11,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from sklstm._backend import follows_input_namespace, get_namespace
-from sklstm._base import BaseLSTM, flatten_valid, pad_sequence_targets
+from sklstm._base import (
+    BaseLSTM,
+    flatten_valid,
+    keeps_state_on_error,
+    pad_sequence_targets,
+)
 from sklstm._functional import log_softmax
 from sklstm._sequences import SequenceData, check_lengths_match, is_nested_sequence
 
@@ -218,6 +223,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self.class_weight = class_weight
 
     # ---------------------------------------------------------------- fit
+    @keeps_state_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the model to sequences ``X`` and labels ``y``.
 
@@ -241,6 +247,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=False)
 
+    @keeps_state_on_error
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for exactly one epoch over ``X``, keeping earlier training.
 

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace, to_numpy
-from sklstm._base import _DTYPE, _hidden_sizes
+from sklstm._base import _DTYPE, _hidden_sizes, keeps_state_on_error
 from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
@@ -222,6 +222,7 @@ class LSTMLanguageModel(BaseEstimator):
         self.device = device
 
     # ------------------------------------------------------------------ fit
+    @keeps_state_on_error
     def fit(self, X, y=None):
         """Train on the token stream of ``X``.
 

@@ -8,8 +8,32 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 
 from sklstm._backend import follows_input_namespace
-from sklstm._base import BaseLSTM, pad_sequence_targets, value_targets
+from sklstm._base import (
+    BaseLSTM,
+    keeps_state_on_error,
+    pad_sequence_targets,
+    value_targets,
+)
 from sklstm._sequences import check_lengths_match, is_nested_sequence
+
+
+def _target_statistics(Y, lengths=None):
+    """Mean and scale (standard deviation, 1 where it is 0) of each target
+    of ``Y`` (n, k), or of the valid steps of padded ``Y`` (n, T, k)."""
+    if lengths is not None:
+        Y = Y[np.arange(Y.shape[1]) < np.asarray(lengths)[:, None]]
+    # divided by the largest magnitude first, so that squares of targets
+    # near float64's range do not overflow
+    big = np.abs(Y).max(axis=0, initial=0.0)
+    big[big == 0] = 1.0
+    mean = (Y / big).mean(axis=0) * big
+    scale = (Y / big).std(axis=0) * big
+    # as sklearn's StandardScaler, constant targets are only centred, unless
+    # they are so large that the rounding of the centring itself needs scaling
+    floor = 10 * np.finfo(np.float64).eps * np.maximum(1.0, np.abs(mean))
+    tiny = scale < floor
+    scale[tiny] = np.maximum(floor[tiny], 1.0)
+    return mean, scale
 
 
 class LSTMRegressor(RegressorMixin, BaseLSTM):
@@ -17,10 +41,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     Predicts one or several values per sequence (the head reads the last
     hidden state), or per timestep when ``y`` holds a value per timestep.
-    Trained on the squared error by mini-batch Adam, RMSprop or SGD.
-    Scale the targets (e.g. with
-    :class:`~sklearn.compose.TransformedTargetRegressor`) when they are far
-    from unit scale.
+    Trained on the squared error by mini-batch Adam, RMSprop or SGD, on
+    targets standardised to zero mean and unit variance (``normalise_y``),
+    so that targets in any unit train as well as targets of unit scale.
+    The inputs are not rescaled: put
+    :class:`~sklstm.preprocessing.Normaliser` before the model.
 
     Parameters
     ----------
@@ -47,6 +72,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         ('mean').  'auto' is 'mean' for token input (texts from
         :class:`Embedder`) and 'last' otherwise.  Unused with per-timestep
         targets.
+    normalise_y : bool, default=True
+        Train on the targets standardised with their mean and standard
+        deviation over the training data (each target separately, over
+        every valid timestep for per-timestep targets), and map the
+        predictions back.  Without it, targets far from unit scale (prices
+        in dollars, values of order 1e-6 or 1e6) train badly or not at all
+        with the default learning rate.  Warm starts and
+        :meth:`partial_fit` keep the first fit's statistics.
     solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
         Optimizer; 'sgd' uses momentum 0.9.
     learning_rate_init : float, default=0.001
@@ -108,7 +141,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     t_ : int
         Training samples seen.
     loss_ : float
-        Training loss (half mean squared error) of the last epoch.
+        Training loss of the last epoch: half the mean squared error, of
+        the standardised targets with ``normalise_y``.
     loss_curve_ : list of float
         Training loss of each epoch.
     best_loss_ : float or None
@@ -117,6 +151,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Validation R² of each epoch (None without early stopping).
     best_validation_score_ : float or None
         Best validation R² (None without early stopping).
+    y_mean_ : ndarray of shape (n_outputs_,) or None
+        Mean of each training target, subtracted before training (None
+        without ``normalise_y``).
+    y_scale_ : ndarray of shape (n_outputs_,) or None
+        Standard deviation of each training target (1 where it is zero),
+        by which the centred targets are divided (None without
+        ``normalise_y``).
     history_ : list of dict
         One dict per epoch: ``epoch``, ``loss``, ``time`` (seconds), and
         with early stopping ``validation_loss`` and ``validation_score``.
@@ -125,6 +166,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         order (i, f, g, o): one dict per LSTM layer (``weight_ih``,
         ``weight_hh``, ``bias_ih``, ``bias_hh``, plus ``*_reverse`` when
         bidirectional), then one for the head (``weight``, ``bias``).
+        With ``normalise_y`` the head outputs standardised targets:
+        ``prediction = head_output * y_scale_ + y_mean_``.
 
     See Also
     --------
@@ -149,6 +192,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     True
     """
 
+    _parameter_constraints = {
+        **BaseLSTM._parameter_constraints,
+        "normalise_y": ["boolean"],
+    }
+
     _loss = "squared_error"
 
     def __init__(
@@ -159,6 +207,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         dropout="auto",
         return_sequences="auto",
         pooling="auto",
+        normalise_y=True,
         solver="adam",
         learning_rate_init=0.001,
         alpha=0.0001,
@@ -199,7 +248,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             verbose=verbose,
             device=device,
         )
+        self.normalise_y = normalise_y
 
+    @keeps_state_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the model to sequences ``X`` and targets ``y``.
 
@@ -223,6 +274,7 @@ per-timestep targets (see ``return_sequences``)
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=False)
 
+    @keeps_state_on_error
     def partial_fit(self, X, y, sample_weight=None):
         """Train for exactly one epoch over ``X``, keeping earlier training.
 
@@ -279,12 +331,35 @@ per-timestep targets (see ``return_sequences``)
         if first_call:
             self.n_outputs_ = Y.shape[-1]
             self._squeeze_output = squeeze
-        elif Y.shape[-1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[-1]} targets but the model was fitted with "
-                f"{self.n_outputs_}."
-            )
+            self.y_mean_, self.y_scale_ = None, None
+            if self.normalise_y:
+                self.y_mean_, self.y_scale_ = _target_statistics(
+                    Y, seqs.lengths if sequence else None
+                )
+        else:
+            if Y.shape[-1] != self.n_outputs_:
+                raise ValueError(
+                    f"y has {Y.shape[-1]} targets but the model was fitted with "
+                    f"{self.n_outputs_}."
+                )
+            if bool(self.normalise_y) != (self.y_mean_ is not None):
+                raise ValueError(
+                    f"normalise_y={self.normalise_y} but the previous fit, which "
+                    "warm_start=True and partial_fit continue, was trained with "
+                    f"normalise_y={not self.normalise_y}; refit from scratch "
+                    "(warm_start=False) or restore the parameter."
+                )
+        if self.y_mean_ is not None:
+            Y = (Y - self.y_mean_) / self.y_scale_
         return Y, sequence
+
+    def __setstate__(self, state):
+        # models saved before normalise_y existed trained on raw targets
+        if "normalise_y" not in state:
+            state = {**state, "normalise_y": False}
+            if "coefs_" in state:
+                state.update(y_mean_=None, y_scale_=None)
+        super().__setstate__(state)
 
     def _batch_targets(self, Yb, xp):
         return value_targets(Yb, xp)
@@ -312,6 +387,8 @@ per-timestep values (a list of arrays for ragged ``X``)
         """
         seqs, S = self._predict_scores(X)
         S = S.astype(np.float64)
+        if self.y_mean_ is not None:
+            S = S * self.y_scale_ + self.y_mean_
         if self._squeeze_output:
             S = S[..., 0]
         return self._as_input_layout(seqs, S)

@@ -458,6 +458,32 @@ def iter_batches(lengths, batch_size, *, shuffle, random_state):
     yield from batches
 
 
+def predict_batches(lengths, batch_size, *, min_steps=4096):
+    """Index arrays of inference batches covering all sequences, in length
+    order.
+
+    A batch holds at most ``batch_size`` sequences, and is cut before a
+    sequence that would more than double its padded size (steps times
+    sequences) compared with its valid steps, unless that size is below
+    ``min_steps``: one long sequence among short ones runs alone instead of
+    padding hundreds of others to its length.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    order = np.argsort(lengths, kind="stable")
+    batches, start, total = [], 0, 0
+    for pos, L in enumerate(lengths[order].tolist()):
+        count = pos - start
+        padded = (count + 1) * L
+        if count and (
+            count >= batch_size or (padded > 2 * (total + L) and padded > min_steps)
+        ):
+            batches.append(order[start:pos])
+            start, total = pos, 0
+        total += L
+    batches.append(order[start:])
+    return batches
+
+
 def is_nested_sequence(y):
     """Whether ``y`` is a list (or object array) of per-timestep sequences."""
     if isinstance(y, np.ndarray):

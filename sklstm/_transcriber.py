@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._base import BaseLSTM
+from sklstm._base import BaseLSTM, keeps_state_on_error
 from sklstm._ctc import (
     beam_decode,
     ctc_loss,
@@ -222,6 +222,7 @@ class LSTMTranscriber(BaseLSTM):
         self.verbose = verbose
         self.device = device
 
+    @keeps_state_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the model to sequences ``X`` and their transcripts ``y``.
 
@@ -249,6 +250,7 @@ list of arrays of shape (n_timesteps_i, n_features)
         self._update_lexicon(y)
         return self
 
+    @keeps_state_on_error
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for exactly one epoch over ``X``, keeping earlier training.
 

@@ -45,9 +45,26 @@ EXPECTED_FAILURES = {
 }
 
 
+# Subset invariance asks float64 precision (rtol=atol=1e-7) of the
+# predictions; the network computes in float32 and OpenBLAS picks other GEMM
+# kernels for a batch of 1 than for one of 20, so predictions agree to a few
+# float32 ulps instead (3.7e-7 on this check's targets, which the regressor
+# standardises and scales back).  test_estimators checks subset invariance
+# of every estimator at float32 precision.
+FLOAT32_SUBSET = {
+    "check_methods_subset_invariance": (
+        "float32 computation: a batch of 1 and one of 20 use different BLAS "
+        "kernels, so predictions agree to float32 precision, not to the 1e-7 "
+        "this check asks (tested at float32 precision in test_estimators)."
+    ),
+}
+
+
 def _expected_failed_checks(estimator):
     if isinstance(estimator, Normaliser):
         return {}
+    if isinstance(estimator, (LSTMRegressor, WindowScaledRegressor)):
+        return {**EXPECTED_FAILURES, **FLOAT32_SUBSET}
     return EXPECTED_FAILURES
 
 

@@ -274,7 +274,7 @@ def test_convergence_warning_at_max_iter():
 def test_divergence_in_first_epoch_is_a_clear_error():
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(40, 5, 1)), rng.normal(size=40) * 1e30
-    reg = LSTMRegressor(max_iter=5, random_state=0)
+    reg = LSTMRegressor(max_iter=5, random_state=0, normalise_y=False)
     with pytest.raises(ValueError, match="NaN or infinite"):
         reg.fit(X, y)
     with pytest.raises(NotFittedError):
@@ -546,3 +546,152 @@ def test_mean_pooling_is_exact_on_ragged_input_and_auto_follows_the_input(Estima
     assert (
         model._make_network(model._check_X(tokens, reset=False), np).pooling == "mean"
     )
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [lambda y: 1e6 * y, lambda y: 1e-6 * y, lambda y: 1e6 + 1e3 * y],
+    ids=["times 1e6", "times 1e-6", "offset 1e6"],
+)
+def test_regressor_learns_targets_in_any_unit(transform):
+    # standardised internally, a target in other units is the same problem;
+    # without that the default learning rate leaves R2 near 0 (or far below)
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(300, 10))
+    y = X[:, 0] + X[:, -1]
+    params = dict(hidden_layer_sizes=16, max_iter=40, random_state=0)
+    unit = LSTMRegressor(**params).fit(X[:250], y[:250])
+    reg = LSTMRegressor(**params).fit(X[:250], transform(y[:250]))
+    assert reg.score(X[250:], transform(y[250:])) > 0.8
+    assert_allclose(
+        reg.score(X[250:], transform(y[250:])), unit.score(X[250:], y[250:]), atol=0.02
+    )
+    assert_allclose(reg.y_mean_, [transform(y[:250]).mean()])
+    raw = LSTMRegressor(normalise_y=False, **params).fit(X[:250], transform(y[:250]))
+    assert raw.y_mean_ is None and raw.y_scale_ is None
+    assert raw.score(X[250:], transform(y[250:])) < 0.5
+
+
+def test_target_statistics_are_per_output_over_valid_steps():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(L, 2)) for L in (3, 7, 5)]
+    y = [np.column_stack([100 + s[:, 0], np.full(len(s), 4.0)]) for s in X]
+    reg = LSTMRegressor(hidden_layer_sizes=4, max_iter=2, random_state=0).fit(X, y)
+    flat = np.concatenate(y)
+    assert_allclose(reg.y_mean_, flat.mean(axis=0))
+    assert_allclose(reg.y_scale_, [flat[:, 0].std(), 1.0])  # constant: centred only
+    pred = reg.predict(X)
+    assert [p.shape for p in pred] == [(3, 2), (7, 2), (5, 2)]
+    # the constant target is centred only: an untrained head predicts near it
+    assert_allclose(np.concatenate(pred)[:, 1], 4.0, atol=0.5)
+    # targets near float64's limit neither overflow nor become NaN
+    big = LSTMRegressor(hidden_layer_sizes=4, max_iter=2, random_state=0)
+    big.fit(X, [1e300 * t for t in y])
+    assert np.all(np.isfinite(big.y_scale_)) and np.all(big.y_scale_ > 0)
+
+
+def test_warm_start_keeps_the_first_target_statistics():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 5, 1)), rng.normal(size=40)
+    reg = LSTMRegressor(max_iter=2, warm_start=True, random_state=0).fit(X, y)
+    mean = reg.y_mean_.copy()
+    reg.fit(X, y + 10)
+    assert_array_equal(reg.y_mean_, mean)
+    reg.partial_fit(X, y + 10)
+    assert_array_equal(reg.y_mean_, mean)
+    reg.set_params(normalise_y=False)
+    with pytest.raises(ValueError, match="normalise_y=False but the previous fit"):
+        reg.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "shift, match",
+    [(lambda X: X + 1e4, "large values saturate"), (lambda X: X * 1e-4, "tiny")],
+)
+def test_unscaled_X_gets_a_warning_that_names_the_fix(shift, match):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(30, 6, 2))
+    y = X[:, 0, 0]
+    with pytest.warns(UserWarning, match=match) as record:
+        LSTMRegressor(hidden_layer_sizes=4, max_iter=1).fit(shift(X), y)
+    assert "Normaliser(), LSTMRegressor()" in str(record[0].message)
+    assert record[0].filename == __file__  # points at the user's call
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LSTMRegressor(hidden_layer_sizes=4, max_iter=1).fit(X * 10, y)
+        # a constant all-zero feature beside a scaled one is fine too
+        LSTMClassifier(hidden_layer_sizes=4, max_iter=1).fit(
+            np.concatenate([X, np.zeros_like(X)], axis=2), y > 0
+        )
+
+
+@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+def test_predictions_of_a_subset_match_to_float32_precision(Estimator):
+    # sklearn's check_methods_subset_invariance asks 1e-7 of float64
+    # estimators; batches of other sizes use other BLAS kernels in float32
+    rng = np.random.RandomState(0)
+    X = 3 * rng.uniform(size=(40, 6, 3))
+    y = (X[:, 0, 0] > 1.5).astype(int) * 1000.0
+    est = Estimator(hidden_layer_sizes=16, max_iter=20, random_state=0).fit(X, y)
+    method = getattr(est, "predict_proba", est.predict)
+    full = method(X)
+    alone = np.concatenate([method(X[i : i + 1]) for i in range(len(X))])
+    halves = np.concatenate([method(X[:17]), method(X[17:])])
+    scale = np.abs(full).max()
+    assert_allclose(alone, full, rtol=1e-5, atol=1e-6 * scale)
+    assert_allclose(halves, full, rtol=1e-5, atol=1e-6 * scale)
+
+
+@pytest.mark.parametrize(
+    "bad_fit",
+    [
+        lambda est, X, y: est.fit(X, np.full(len(X), "c")),  # one class
+        lambda est, X, y: est.fit(X, y[:-1]),  # y too short
+        lambda est, X, y: est.fit(np.where(X > 1, np.nan, X), y),
+        lambda est, X, y: est.set_params(warm_start=True).fit(X[:, :, :1], y),
+        lambda est, X, y: est.partial_fit(X, np.full(len(X), "new")),
+    ],
+    ids=["single class", "short y", "NaN", "warm, other features", "new label"],
+)
+def test_failed_refit_leaves_the_fitted_model_as_it_was(bad_fit):
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 5, 2)), np.array(list("ab") * 20)
+    clf = LSTMClassifier(hidden_layer_sizes=4, max_iter=3, random_state=0).fit(X, y)
+    proba, curve = clf.predict_proba(X), list(clf.loss_curve_)
+    state = {k: v for k, v in vars(clf).items() if k != "warm_start"}
+    with pytest.raises(ValueError):
+        bad_fit(clf, X, y)
+    assert_array_equal(clf.classes_, ["a", "b"])
+    assert clf.loss_curve_ == curve and clf.n_iter_ == 3
+    assert set(vars(clf)) == set(state) | {"warm_start"}
+    assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_failed_warm_fit_keeps_the_optimizer_state():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 5, 1)), rng.normal(size=40)
+    reg = LSTMRegressor(hidden_layer_sizes=4, max_iter=2, warm_start=True)
+    reg.fit(X, y)
+    before = reg._optimizers[0]
+    moments = before.t, before.m.copy(), before.v.copy()
+    reg.set_params(learning_rate_init=1e6, solver="sgd", clip_norm=None)
+    with pytest.raises(ValueError, match="NaN or infinite"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X, y * 1e30)
+    after = reg._optimizers[0]
+    assert after.t == moments[0]
+    assert_array_equal(after.m, moments[1])
+    assert_array_equal(after.v, moments[2])
+
+
+def test_regressor_saved_before_normalise_y_loads_and_predicts():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 5, 1)), rng.normal(size=30)
+    reg = LSTMRegressor(max_iter=2, random_state=0, normalise_y=False).fit(X, y)
+    expected = reg.predict(X)
+    for name in ("normalise_y", "y_mean_", "y_scale_"):  # as an older version
+        delattr(reg, name)
+    loaded = pickle.loads(pickle.dumps(reg))
+    assert_array_equal(loaded.predict(X), expected)
+    assert loaded.get_params()["normalise_y"] is False

@@ -1,0 +1,45 @@
+"""Batching helpers of sklstm._sequences."""
+
+import numpy as np
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sklstm import LSTMRegressor
+from sklstm._sequences import predict_batches
+
+
+def test_predict_batches_cover_every_sequence_once_in_length_order():
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 300, size=1000)
+    batches = predict_batches(lengths, 64)
+    order = np.concatenate(batches)
+    assert_array_equal(np.sort(order), np.arange(1000))
+    assert np.all(np.diff(lengths[order]) >= 0)
+    assert max(len(b) for b in batches) <= 64
+    for b in batches:  # at most twice the valid steps, or small
+        padded = len(b) * lengths[b].max()
+        assert padded <= max(2 * lengths[b].sum(), 4096)
+
+
+def test_equal_lengths_give_plain_batches():
+    batches = predict_batches(np.full(600, 40), 256)
+    assert [len(b) for b in batches] == [256, 256, 88]
+    assert_array_equal(np.concatenate(batches), np.arange(600))
+
+
+def test_one_long_sequence_runs_alone_instead_of_padding_the_others():
+    lengths = np.array([5] * 255 + [20000])
+    batches = predict_batches(lengths, 256)
+    assert [len(b) for b in batches] == [255, 1]
+    assert_array_equal(batches[1], [255])
+
+
+def test_long_outlier_predicts_as_it_would_alone():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(5, 2)) for _ in range(60)] + [rng.normal(size=(3000, 2))]
+    y = np.array([s[0, 0] for s in X])
+    reg = LSTMRegressor(hidden_layer_sizes=8, max_iter=2, random_state=0).fit(
+        X[:60], y[:60]
+    )
+    together = reg.predict(X)
+    assert_allclose(together[-1], reg.predict(X[-1:])[0], rtol=1e-5, atol=1e-6)
+    assert_allclose(together[:60], reg.predict(X[:60]), rtol=1e-5, atol=1e-6)
