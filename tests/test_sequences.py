@@ -1,10 +1,11 @@
-"""Batching helpers of sklstm._sequences."""
+"""Validation and batching helpers of sklstm._sequences."""
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sklstm import LSTMRegressor
-from sklstm._sequences import predict_batches
+from sklstm._sequences import _check_ragged, predict_batches
 
 
 def test_predict_batches_cover_every_sequence_once_in_length_order():
@@ -43,3 +44,28 @@ def test_long_outlier_predicts_as_it_would_alone():
     together = reg.predict(X)
     assert_allclose(together[-1], reg.predict(X[-1:])[0], rtol=1e-5, atol=1e-6)
     assert_allclose(together[:60], reg.predict(X[:60]), rtol=1e-5, atol=1e-6)
+
+
+def test_float_arrays_take_the_vectorised_path_with_the_same_result():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(L, 3)).astype(np.float32) for L in (4, 9, 2)]
+    X.append(rng.normal(size=(5, 3)))  # float64 among float32
+    fast = _check_ragged(X, "X")
+    slow = _check_ragged([s.tolist() for s in X], "X")  # lists: per sequence
+    assert fast.data.dtype == slow.data.dtype == np.float64
+    assert_array_equal(fast.data, slow.data)
+    assert_array_equal(fast.lengths, slow.lengths)
+    assert_array_equal(fast.offsets, slow.offsets)
+    univariate = _check_ragged([s[:, 0] for s in X], "X")
+    assert univariate.data.shape == (20, 1)
+
+
+def test_bad_sequences_are_still_named():
+    X = [np.ones((3, 2)), np.ones((4, 2))]
+    X[1][2, 0] = np.nan
+    with pytest.raises(ValueError, match=r"Invalid sequence X\[1\]: .*NaN"):
+        _check_ragged(X, "X")
+    with pytest.raises(ValueError, match=r"X\[1\]"):
+        _check_ragged([np.ones((3, 2)), np.ones((0, 2))], "X")
+    with pytest.raises(ValueError, match="same number of features"):
+        _check_ragged([np.ones((3, 2)), np.ones((3, 1))], "X")
