@@ -298,6 +298,7 @@ best_validation_score_, history_ :
         S = self._raw_scores(inputs, xp=get_namespace(self.device, fitted=True))
         return inputs, S.astype(np.float64), targets, mask
 
+    @follows_input_namespace
     def forecast(self, X):
         """Forecast of every step from the steps before it.
 

@@ -307,7 +307,7 @@ det = LSTMAnomalyDetector(**kw).fit(X)
 Xa = xp.asarray(X)
 with sklearn.config_context(array_api_dispatch=True):
     outs = [clf.predict(Xa), clf.predict_proba(Xa), reg.predict(Xa),
-            det.score_samples(Xa), det.predict(Xa)]
+            det.score_samples(Xa), det.predict(Xa), det.forecast(Xa)]
     assert all(isinstance(o, type(Xa)) for o in outs), [type(o) for o in outs]
     np.testing.assert_allclose(np.from_dlpack(outs[1]), clf.predict_proba(X))
 # without dispatch, NumPy comes back
