@@ -16,6 +16,9 @@ over frames with whole-batch array operations, so the same code serves
 NumPy and CuPy; targets, lengths and decoding live on the host.
 """
 
+import heapq
+import math
+
 import numpy as np
 
 from sklstm._backend import to_numpy
@@ -227,6 +230,27 @@ def greedy_decode(S, lengths):
     return [best[i][keep[i]] for i in range(len(best))]
 
 
+def _logaddexp(a, b):
+    """log(exp(a) + exp(b)) of two Python floats."""
+    if a < b:
+        a, b = b, a
+    if b == -math.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
+def _score(pair):
+    return _logaddexp(*pair)
+
+
+def _add(beams, prefix, blank, label):
+    old = beams.get(prefix)
+    if old is None:
+        beams[prefix] = (blank, label)
+    else:
+        beams[prefix] = (_logaddexp(old[0], blank), _logaddexp(old[1], label))
+
+
 def beam_decode(logp, beam_width, *, prune=1e-3):
     """Prefix beam search over one sequence's frames.
 
@@ -251,34 +275,31 @@ def beam_decode(logp, beam_width, *, prune=1e-3):
         The most probable labelling found.
     """
     logp = np.asarray(logp, dtype=np.float64)
-    K, neg = logp.shape[1], -np.inf
-    # prefix -> (log p ending in blank, log p ending in its last label)
+    neg = -math.inf
+    floor = math.log(prune) if prune > 0 else -math.inf
+    # prefix -> [log p ending in blank, log p ending in its last label];
+    # Python floats and math: NumPy's scalar calls cost ~10x more here
     beams = {(): (0.0, neg)}
-    for frame in logp:
-        tried = np.flatnonzero(frame >= np.log(prune)) if prune > 0 else range(K)
-        if len(tried) == 0:
-            tried = [int(frame.argmax())]
+    for row in logp:
+        frame = row.tolist()
+        tried = [k for k in np.flatnonzero(row >= floor).tolist() if k != BLANK]
+        if not tried and int(row.argmax()) != BLANK:
+            tried = [int(row.argmax())]
         nxt = {}
-
-        def add(prefix, blank, label, nxt=nxt):
-            b, nb = nxt.get(prefix, (neg, neg))
-            nxt[prefix] = (np.logaddexp(b, blank), np.logaddexp(nb, label))
-
         for prefix, (pb, pnb) in beams.items():
-            total = np.logaddexp(pb, pnb)
-            add(prefix, total + frame[BLANK], neg)  # a blank keeps the prefix
+            total = _logaddexp(pb, pnb)
+            _add(nxt, prefix, total + frame[BLANK], neg)  # a blank keeps it
+            last = prefix[-1] if prefix else None
             for k in tried:
-                if k == BLANK:
-                    continue
-                k = int(k)
-                if prefix and prefix[-1] == k:
-                    add(prefix, neg, pnb + frame[k])  # repeat merges
-                    add(prefix + (k,), neg, pb + frame[k])  # after a blank
+                if k == last:
+                    _add(nxt, prefix, neg, pnb + frame[k])  # repeat merges
+                    _add(nxt, prefix + (k,), neg, pb + frame[k])  # after a blank
                 else:
-                    add(prefix + (k,), neg, total + frame[k])
-        ranked = sorted(nxt.items(), key=lambda kv: -np.logaddexp(*kv[1]))
-        beams = dict(ranked[:beam_width])
-    best = max(beams.items(), key=lambda kv: np.logaddexp(*kv[1]))[0]
+                    _add(nxt, prefix + (k,), neg, total + frame[k])
+        beams = dict(
+            heapq.nlargest(beam_width, nxt.items(), key=lambda kv: _score(kv[1]))
+        )
+    best = max(beams.items(), key=lambda kv: _score(kv[1]))[0]
     return np.array(best, dtype=np.intp)
 
 
