@@ -151,10 +151,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         Validation R² of each epoch (None without early stopping).
     best_validation_score_ : float or None
         Best validation R² (None without early stopping).
-    y_mean_ : ndarray of shape (n_outputs_,) or None
+    y_mean_ : ndarray of shape (`n_outputs_`,) or None
         Mean of each training target, subtracted before training (None
         without ``normalise_y``).
-    y_scale_ : ndarray of shape (n_outputs_,) or None
+    y_scale_ : ndarray of shape (`n_outputs_`,) or None
         Standard deviation of each training target (1 where it is zero),
         by which the centred targets are divided (None without
         ``normalise_y``).
