@@ -84,10 +84,12 @@ def _warn_if_unscaled(data, name):
     """Warn when the features of ``data`` (steps, F) are far from unit
     scale, where LSTM gates saturate (large values) or hardly move (tiny
     ones) and training silently learns next to nothing."""
-    data = np.asarray(data, dtype=np.float64)
     if data.size == 0:
         return
-    rms = np.sqrt(np.mean(data**2, axis=0))
+    # float64 sums without a float64 copy of the data (nor float32 squares
+    # that could overflow)
+    squares = np.einsum("ij,ij->j", data, data, dtype=np.float64, casting="unsafe")
+    rms = np.sqrt(squares / len(data))
     low, high = _UNSCALED_RMS
     big = np.flatnonzero(rms > high)
     if len(big):
@@ -97,12 +99,13 @@ def _warn_if_unscaled(data, name):
     else:
         return
     j = which[np.argmax(np.abs(np.log(rms[which])))]
+    column = data[:, j].astype(np.float64)
     warnings.warn(
         f"X is far from unit scale ({len(which)} of {data.shape[1]} feature(s); "
-        f"feature {j} has mean {data[:, j].mean():.3g} and standard deviation "
-        f"{data[:, j].std():.3g}): an LSTM trains badly on such input, as "
-        f"{what}.  Scale X first, e.g. make_pipeline(Normaliser(), {name}()) "
-        "with sklstm.preprocessing.Normaliser.",
+        f"feature {j} has mean {column.mean():.3g} and standard deviation "
+        f"{column.std():.3g}): an LSTM trains badly on such input, as {what}.  "
+        f"Scale X first, e.g. make_pipeline(Normaliser(), {name}()) with "
+        "sklstm.preprocessing.Normaliser.",
         UserWarning,
         stacklevel=_user_stacklevel(),
     )
