@@ -395,7 +395,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             opts = self._new_optimizers(net)
             for k, old in enumerate(self._optimizers):
                 if old is not None and opts[k] is not None:
-                    opts[k] = copy.deepcopy(old).to(xp)  # kept if fit fails
+                    # keeps_state_on_error restores a copy if the fit fails
+                    opts[k] = old.to(xp)
                     opts[k].learning_rate = self.learning_rate_init
         batch_size = self._batch_size(len(train_idx))
         max_epochs = 1 if incremental else self.max_iter

@@ -264,7 +264,7 @@ def _fast_ragged(X):
     finite values, validated in a few vectorised passes (sklearn's
     check_array costs ~70 µs per sequence); None when anything needs the
     per-sequence path, which also names the offending sequence."""
-    seqs, dtypes = [], set()
+    seqs = []
     for s in X:
         if (
             type(s) is not np.ndarray
@@ -274,14 +274,18 @@ def _fast_ragged(X):
         ):
             return None
         seqs.append(s if s.ndim == 2 else s[:, None])
-        dtypes.add(s.dtype)
     if not seqs or len({s.shape[1] for s in seqs}) > 1:
         return None
-    data = np.concatenate(seqs).astype(np.result_type(*dtypes), copy=False)
-    if not np.isfinite(data).all():
-        return None
+    out = _concatenated(seqs)
+    return out if np.isfinite(out.data).all() else None
+
+
+def _concatenated(seqs):
+    """:class:`SequenceData` of validated (T_i, F) arrays."""
     lengths = np.array([len(s) for s in seqs], dtype=np.intp)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
+    dtype = np.result_type(*{s.dtype for s in seqs})
+    data = np.concatenate(seqs).astype(dtype, copy=False)
     return SequenceData(data, lengths, offsets, "ragged")
 
 
@@ -318,12 +322,7 @@ def _check_ragged(X, input_name):
             f"All sequences of {input_name} must have the same number of features; "
             f"got {sorted(n_features)}."
         )
-    lengths = np.array([len(s) for s in seqs], dtype=np.intp)
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
-    dtype = np.result_type(*[s.dtype for s in seqs])
-    return SequenceData(
-        np.concatenate(seqs).astype(dtype, copy=False), lengths, offsets, "ragged"
-    )
+    return _concatenated(seqs)
 
 
 def check_sequences(estimator, X, *, reset, input_name="X"):
