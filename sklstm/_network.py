@@ -474,36 +474,27 @@ class LSTMNetwork:
             if cache.masks[layer] is not None:
                 dY *= cache.masks[layer]
             want_dX = layer > 0 or need_dX
-            dX, _, _ = lstm_backward(
-                dY[:H],
-                dirs[0],
-                P[f"Wx{layer}_0"],
-                P[f"Wh{layer}_0"],
-                G[f"Wx{layer}_0"],
-                G[f"Wh{layer}_0"],
-                need_dX=want_dX,
-                dY_steps=steps,
-                ws=self.ws,
-                key=f"l{layer}d0",
-                xp=xp,
-            )
-            if self.n_directions == 2:
-                dYr = reverse_time(dY[H:], rev, xp=xp)
-                dXr, _, _ = lstm_backward(
-                    dYr,
-                    dirs[1],
-                    P[f"Wx{layer}_1"],
-                    P[f"Wh{layer}_1"],
-                    G[f"Wx{layer}_1"],
-                    G[f"Wh{layer}_1"],
+            dX = None
+            for d in range(self.n_directions):
+                # the reverse direction ran on time-reversed sequences
+                dYd = dY[:H] if d == 0 else reverse_time(dY[H:], rev, xp=xp)
+                dXd, _, _ = lstm_backward(
+                    dYd,
+                    dirs[d],
+                    P[f"Wx{layer}_{d}"],
+                    P[f"Wh{layer}_{d}"],
+                    G[f"Wx{layer}_{d}"],
+                    G[f"Wh{layer}_{d}"],
                     need_dX=want_dX,
                     dY_steps=steps,
                     ws=self.ws,
-                    key=f"l{layer}d1",
+                    key=f"l{layer}d{d}",
                     xp=xp,
                 )
-                if want_dX:
-                    dX += reverse_time(dXr, rev, xp=xp)
+                if d == 0:
+                    dX = dXd
+                elif want_dX:
+                    dX += reverse_time(dXd, rev, xp=xp)
             dY = dX
         if cache.in_mask is not None and dY is not None:
             dY *= cache.in_mask
