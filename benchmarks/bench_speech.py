@@ -4,7 +4,8 @@ Two pipelines on the Free Spoken Digit Dataset (``fsdd/recordings``: the
 digits 0-9, fifty recordings each by four speakers, 8 kHz):
 
 * words: ``SpectrogramTransformer -> Normaliser -> LSTMClassifier()``,
-  scored by accuracy, and the same with ``bidirectional=True`` (words-bi);
+  scored by accuracy, the same with ``bidirectional=True`` (words-bi), and
+  a soft ``VotingClassifier`` of three bidirectional ones (words-ens);
 * spelling: the same front end ``-> LSTMTranscriber()`` trained on the digit
   names (``'seven'``), scored by the character error rate of greedy
   decoding (and the share of transcripts that are exactly the word), and
@@ -13,15 +14,17 @@ digits 0-9, fifty recordings each by four speakers, 8 kHz):
 Protocols: the dataset's usual split (recordings 0-4 of every speaker are
 the test set) and leave-one-speaker-out (train on three speakers, test on
 the fourth, each in turn; the mean is the speaker-independent figure).
-Estimators run at their defaults (but for words-bi); the front end is the
-recipe of the user guide (log-mel, ``trim_db`` silence trimming, per-clip
-mean removal).
+Estimators run at their defaults (but for bidirectional words); the front
+end is the recipe of the user guide (log-mel, ``trim_db`` silence trimming,
+per-clip mean removal, ``stack`` frames per step: 3 for words, 2 for
+spelling; ``--stack`` sets it for all).
 
 Usage::
 
-    python benchmarks/bench_speech.py --seeds 3            # all, ~20 min
+    python benchmarks/bench_speech.py --seeds 3            # all, ~15 min
     python benchmarks/bench_speech.py --only words --seeds 3
     python benchmarks/bench_speech.py --only spelling --protocol loso
+    python benchmarks/bench_speech.py --only words-bi --protocol loso --stack 1
 """
 
 import argparse
@@ -31,6 +34,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.ensemble import VotingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
@@ -52,20 +56,41 @@ def splits(wavs, protocol):
     return out
 
 
+def ensemble(seed, size=3):
+    """Soft vote of ``size`` bidirectional classifiers (seeds 3*seed...)."""
+    members = [
+        (f"seed{i}", LSTMClassifier(bidirectional=True, random_state=i))
+        for i in range(size * seed, size * seed + size)
+    ]
+    return VotingClassifier(members, voting="soft")
+
+
 MODELS = {
     "words": lambda seed: LSTMClassifier(random_state=seed),
     "words-bi": lambda seed: LSTMClassifier(bidirectional=True, random_state=seed),
+    "words-ens": ensemble,
     "spelling": lambda seed: LSTMTranscriber(random_state=seed),
 }
+# frames joined per LSTM step (SpectrogramTransformer(stack=)): 30 ms for
+# words; 20 ms for spelling, which needs a step per character
+STACK = {"words": 3, "words-bi": 3, "words-ens": 3, "spelling": 2}
 
 
-def run(task, X, y, test, seed):
+def epochs(model):
+    if isinstance(model, VotingClassifier):
+        return int(np.mean([m.n_iter_ for m in model.estimators_]))
+    return model.n_iter_
+
+
+def run(task, X, y, test, seed, stack):
     """Fit one pipeline on ~test; return (score, exact, seconds, epochs,
     lexicon CER, lexicon accuracy) (the last two None for words)."""
     train_X = [x for x, t in zip(X, test, strict=True) if not t]
     test_X = [x for x, t in zip(X, test, strict=True) if t]
     model = make_pipeline(
-        SpectrogramTransformer(**FRONT), Normaliser(), MODELS[task](seed)
+        SpectrogramTransformer(**FRONT, stack=stack),
+        Normaliser(),
+        MODELS[task](seed),
     )
     start = time.perf_counter()
     model.fit(train_X, y[~test])
@@ -73,12 +98,12 @@ def run(task, X, y, test, seed):
     pred = model.predict(test_X)
     exact = float(np.mean(pred == y[test]))
     if task != "spelling":
-        return exact, exact, seconds, model[-1].n_iter_, None, None
+        return exact, exact, seconds, epochs(model[-1]), None, None
     cer = character_error_rate(y[test], pred)
     model[-1].set_params(decoder="lexicon")
     lex = model.predict(test_X)
     lex_cer, lex_acc = character_error_rate(y[test], lex), np.mean(lex == y[test])
-    return cer, exact, seconds, model[-1].n_iter_, lex_cer, lex_acc
+    return cer, exact, seconds, epochs(model[-1]), lex_cer, lex_acc
 
 
 def main():
@@ -89,19 +114,25 @@ def main():
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--only", choices=list(MODELS), default=None)
     parser.add_argument("--protocol", choices=["usual", "loso", "both"], default="both")
+    parser.add_argument(
+        "--stack", type=int, default=None, help="frames per step for all tasks"
+    )
     args = parser.parse_args()
     wavs = load_wav_folder(Path(args.data_dir) / "fsdd" / "recordings")
     words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
     print(
         f"FSDD: {len(wavs.data)} clips, speakers {sorted(set(wavs.speaker.tolist()))}; "
-        f"front end SpectrogramTransformer({FRONT})"
+        f"front end SpectrogramTransformer({FRONT}, stack=...)"
     )
     tasks = [args.only] if args.only else list(MODELS)
     warnings.simplefilter("ignore", ConvergenceWarning)
     for task in tasks:
         metric = "CER" if task == "spelling" else "accuracy"
-        model = MODELS[task](0).set_params(random_state=None)
-        print(f"\n{task}: {model}, seeds 0-{args.seeds - 1}")
+        stack = STACK[task] if args.stack is None else args.stack
+        model = MODELS[task](0)
+        if not isinstance(model, VotingClassifier):
+            model.set_params(random_state=None)
+        print(f"\n{task}: stack={stack}, {model}, seeds 0-{args.seeds - 1}")
         extra = "  lexicon: CER  words" if task == "spelling" else ""
         print(
             f"{'split':<22} {metric:>9} {'exact':>7} {'epochs':>7} {'train s':>8}"
@@ -110,7 +141,7 @@ def main():
         held_out = []
         for name, test in splits(wavs, args.protocol):
             for seed in range(args.seeds):
-                row = run(task, wavs.data, words, test, seed)
+                row = run(task, wavs.data, words, test, seed, stack)
                 score, exact, seconds, epochs, lex_cer, lex_acc = row
                 line = (
                     f"{name:<22} {score:>9.4f} {exact:>7.3f} {epochs:>7d} "

@@ -229,9 +229,12 @@ def _speech_data(seed, data_dir):
     return (X, y), (X_test, y_test), "generated spoken digits", False
 
 
-def _speech_features():
-    """Log-mel frames with the silence trimmed and the clip's mean removed."""
-    return SpectrogramTransformer(sampling_rate=8000, normalise="mean", trim_db=20)
+def _speech_features(stack):
+    """Log-mel frames with the silence trimmed and the clip's mean removed,
+    ``stack`` frames per LSTM step."""
+    return SpectrogramTransformer(
+        sampling_rate=8000, normalise="mean", trim_db=20, stack=stack
+    )
 
 
 def _spoken_word_row(seed, data_dir):
@@ -239,9 +242,9 @@ def _spoken_word_row(seed, data_dir):
     task = f"speech: word, {name}"
     if not real:
         task = _generated(task, data_dir, "speech: word, generated (no fsdd)")
-    # bidirectional: better on FSDD on every split (benchmarks/bench_speech.py)
+    # bidirectional, 30 ms steps: better on FSDD (benchmarks/bench_speech.py)
     model = make_pipeline(
-        _speech_features(),
+        _speech_features(stack=3),
         Normaliser(),
         LSTMClassifier(bidirectional=True, random_state=seed),
     )
@@ -254,7 +257,10 @@ def _spelling_row(seed, data_dir):
     if not real:
         task = _generated(task, data_dir, "speech: spelling, generated (no fsdd)")
     model = make_pipeline(
-        _speech_features(), Normaliser(), LSTMTranscriber(random_state=seed)
+        # 20 ms steps: a transcript needs a step per character
+        _speech_features(stack=2),
+        Normaliser(),
+        LSTMTranscriber(random_state=seed),
     )
     t0 = time.perf_counter()
     model.fit(X, y)

@@ -339,6 +339,7 @@ def test_bad_waveforms(X, match):
         ({"fmax": 6000}, "fmax=6000"),
         ({"fmin": 2000, "fmax": 1000}, "fmin < fmax"),
         ({"n_mels": 100}, "covers no bin"),
+        ({"stack": 0}, "'stack' parameter"),
     ],
 )
 def test_bad_params(params, match):
@@ -380,7 +381,7 @@ def test_clone_get_params_set_params():
     assert params["sampling_rate"] == SR and params["output"] == "mfcc"
     assert set(params) == {
         "sampling_rate", "frame_ms", "hop_ms", "window", "n_fft", "output",
-        "n_mels", "n_mfcc", "fmin", "fmax", "normalise", "trim_db",
+        "n_mels", "n_mfcc", "fmin", "fmax", "normalise", "trim_db", "stack",
     }  # fmt: skip
     spec.fit([_noise(1000)])
     copy = clone(spec)
@@ -399,6 +400,18 @@ def test_pickle_round_trip():
     assert restored.get_params() == spec.get_params()
     np.testing.assert_array_equal(restored.mel_filters_, spec.mel_filters_)
     for a, b in zip(restored.transform(X), spec.transform(X), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_pickle_from_before_stack_loads_unstacked():
+    X = [_noise(n, seed=n) for n in (900, 1700)]
+    spec = SpectrogramTransformer(sampling_rate=SR).fit(X)
+    state = dict(spec.__getstate__())
+    del state["stack"]  # what a transformer pickled before stacking holds
+    old = SpectrogramTransformer.__new__(SpectrogramTransformer)
+    old.__setstate__(state)
+    assert old.stack == 1
+    for a, b in zip(old.transform(X), spec.transform(X), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -523,3 +536,57 @@ def test_trim_db_drops_leading_and_trailing_silence_only():
         np.stack([clip, clip[::-1]])
     )
     assert isinstance(out, list) and len(out) == 2
+
+
+# --- frame stacking ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("normalise", [False, "mean", True])
+@pytest.mark.parametrize("stack", [1, 2, 3, 7])
+def test_stack_joins_consecutive_frames(stack, normalise):
+    lengths = (4000, 3760, 1000, 200)  # 48, 45, 11 and 1 frames
+    clips = [_noise(n, seed=n) for n in lengths]
+    base = SpectrogramTransformer(sampling_rate=SR, normalise=normalise)
+    frames = base.fit_transform(clips)
+    spec = clone(base).set_params(stack=stack).fit(clips)
+    stacked = spec.transform(clips)
+    assert spec.n_bins_ == stack * base.n_bins_
+    np.testing.assert_array_equal(spec.frequencies_, np.tile(base.frequencies_, stack))
+    for f, s, n in zip(frames, stacked, lengths, strict=True):
+        n_rows = -(-len(f) // stack)
+        assert s.shape == (n_rows, stack * 40) and s.dtype == np.float32
+        assert len(spec.frame_times(n)) == n_rows
+        # row r holds frames r*stack ... r*stack + stack - 1, oldest first;
+        # frames past the end repeat the last frame
+        idx = np.minimum(np.arange(n_rows * stack), len(f) - 1)
+        np.testing.assert_array_equal(s.reshape(n_rows * stack, 40), f[idx])
+    # normalisation happens before stacking: the real frames keep their statistics
+    if normalise:
+        real = stacked[1].reshape(-1, 40)[: len(frames[1])]
+        np.testing.assert_allclose(real.mean(axis=0), 0, atol=1e-5)
+    # equal-length clips: the same rows as an array
+    batch = spec.transform(np.stack([clips[0], clips[0][::-1]]))
+    assert isinstance(batch, np.ndarray)
+    assert batch.shape == (2, -(-48 // stack), stack * 40)
+    np.testing.assert_array_equal(batch[0], stacked[0])
+
+
+def test_stack_frame_times_are_the_middle_of_each_row():
+    spec = SpectrogramTransformer(sampling_rate=SR, stack=3)
+    single = SpectrogramTransformer(sampling_rate=SR).frame_times(1000)  # 11 frames
+    np.testing.assert_allclose(
+        spec.frame_times(1000),
+        [single[0:3].mean(), single[3:6].mean(), single[6:9].mean(), single[9:].mean()],
+    )
+
+
+def test_stack_after_trimming():
+    tone = np.sin(2 * np.pi * 440 * np.arange(4000) / SR)
+    clip = np.concatenate([np.zeros(1600), tone, np.zeros(1600)])
+    trimmed = SpectrogramTransformer(sampling_rate=SR, trim_db=30).fit_transform([clip])
+    both = SpectrogramTransformer(sampling_rate=SR, trim_db=30, stack=2).fit_transform(
+        [clip]
+    )
+    n = len(trimmed[0])
+    assert both[0].shape == (-(-n // 2), 80)
+    np.testing.assert_array_equal(both[0][:, :40], trimmed[0][::2])

@@ -299,6 +299,18 @@ class SpectrogramTransformer(
         differently, and a sequence model reads trailing silence as part of
         the word: 30 suits speech.  With trimming, the output is always a
         list, since clips lose different numbers of frames.
+    stack : int, default=1
+        Frame stacking: every ``stack`` consecutive frames (after trimming
+        and normalisation) become one output row of ``stack * n_bins``
+        values, the frames side by side, oldest first.  The sequences get
+        ``stack`` times shorter (a clip's last row repeats its final frame
+        where frames run out) and each step of the LSTM reads
+        ``stack * hop_ms`` of sound: the low-frame-rate input of acoustic
+        LSTMs (Sak et al., 2015).  3 (30 ms steps) suits words: on the Free
+        Spoken Digit Dataset it raised the word accuracy on speakers left
+        out of training and trains faster (see the User Guide).  For
+        :class:`LSTMTranscriber` the shorter sequences must still have a
+        step per output character.
 
     Attributes
     ----------
@@ -309,11 +321,12 @@ class SpectrogramTransformer(
     n_fft_ : int
         FFT length.
     n_bins_ : int
-        Values per frame: the number of columns of each output sequence.
-    frequencies_ : ndarray of shape (n_bins,) or None
+        Values per output row: the number of columns of each output
+        sequence (``stack`` times the values of one frame).
+    frequencies_ : ndarray of shape (n_bins_,) or None
         Frequency of each column in Hz: the FFT bin frequencies ('power',
-        'log') or the peak frequency of each mel filter ('mel'); None for
-        'mfcc'.
+        'log') or the peak frequency of each mel filter ('mel'), repeated
+        for each stacked frame; None for 'mfcc'.
     mel_filters_ : ndarray of shape (n_mels, n_fft // 2 + 1) or None
         The mel filterbank ('mel' and 'mfcc'), None otherwise.
 
@@ -369,6 +382,7 @@ class SpectrogramTransformer(
         "fmax": [Interval(Real, 0, None, closed="neither"), None],
         "normalise": ["boolean", StrOptions({"mean"})],
         "trim_db": [Interval(Real, 0, None, closed="neither"), None],
+        "stack": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -386,6 +400,7 @@ class SpectrogramTransformer(
         fmax=None,
         normalise=False,
         trim_db=None,
+        stack=1,
     ):
         self.sampling_rate = sampling_rate
         self.frame_ms = frame_ms
@@ -399,6 +414,7 @@ class SpectrogramTransformer(
         self.fmax = fmax
         self.normalise = normalise
         self.trim_db = trim_db
+        self.stack = stack
 
     def fit(self, X, y=None):
         """Validate the parameters and ``X``, and record the framing.
@@ -446,13 +462,16 @@ ndarray of shape (n_frames_i, n_bins)
         self.frame_length_ = framing.frame_length
         self.hop_length_ = framing.hop_length
         self.n_fft_ = framing.n_fft
-        self.n_bins_ = framing.n_bins
+        self.n_bins_ = self.stack * framing.n_bins
         self.mel_filters_ = framing.mel_weights
-        self.frequencies_ = {
+        frequencies = {
             "power": framing.stft.f,
             "log": framing.stft.f,
             "mel": framing.mel_centres,
         }.get(self.output)
+        self.frequencies_ = (
+            None if frequencies is None else np.tile(frequencies, self.stack)
+        )
         return framing
 
     @follows_input_namespace
@@ -481,12 +500,15 @@ ndarray of shape (n_frames_i, n_bins)
         if self.trim_db is not None and not ragged:
             clips, ragged = list(clips), True  # trimmed clips differ in length
         if not ragged:
-            out = np.empty((len(clips), n_frames[0], framing.n_bins), dtype=_DTYPE)
+            n_rows = -(-n_frames[0] // self.stack)
+            out = np.empty(
+                (len(clips), n_rows, self.stack * framing.n_bins), dtype=_DTYPE
+            )
             step = max(1, _CHUNK // (n_frames[0] * (framing.n_fft // 2 + 1)))
             for start in range(0, len(clips), step):
                 rows = slice(start, start + step)
                 Z = self._features(framing.power(clips[rows], n_frames[0]), framing)
-                out[rows] = self._normalise(Z)
+                out[rows] = self._stack(self._normalise(Z))
             return out
         out = [None] * len(clips)
         for group in self._length_groups(lengths, n_frames, framing.n_fft // 2 + 1):
@@ -497,12 +519,28 @@ ndarray of shape (n_frames_i, n_bins)
             if self.trim_db is None:
                 Z = self._features(power, framing)
                 for j, i in enumerate(group):
-                    out[i] = self._normalise(Z[j, : n_frames[i]]).astype(_DTYPE)
+                    Z_i = self._normalise(Z[j, : n_frames[i]])
+                    out[i] = self._stack(Z_i).astype(_DTYPE)
                 continue
             for j, i in enumerate(group):
                 P = self._trim(power[j, : n_frames[i]])
-                out[i] = self._normalise(self._features(P, framing)).astype(_DTYPE)
+                Z_i = self._normalise(self._features(P, framing))
+                out[i] = self._stack(Z_i).astype(_DTYPE)
         return out
+
+    def _stack(self, Z):
+        """Join each ``stack`` consecutive frames (axis -2) into one row; the
+        last row is padded by repeating the final frame."""
+        k = self.stack
+        if k == 1:
+            return Z
+        n_frames = Z.shape[-2]
+        n_rows = -(-n_frames // k)
+        if n_rows * k > n_frames:
+            pad = [(0, 0)] * Z.ndim
+            pad[-2] = (0, n_rows * k - n_frames)
+            Z = np.pad(Z, pad, mode="edge")
+        return Z.reshape(*Z.shape[:-2], n_rows, k * Z.shape[-1])
 
     def _trim(self, power):
         """The frames of one clip (frames, bins) from the first to the last
@@ -521,9 +559,12 @@ ndarray of shape (n_frames_i, n_bins)
 
         Returns
         -------
-        times : ndarray of shape (n_frames,)
+        times : ndarray of shape (n_rows,)
             ``(frame_length / 2 + p * hop_length) / sampling_rate`` for frame
-            ``p``, as :func:`scipy.signal.spectrogram` reports them.
+            ``p``, as :func:`scipy.signal.spectrogram` reports them.  With
+            ``stack > 1``, one time per output row: the middle of the span
+            its frames cover.  Without trimming these are the times of the
+            rows ``transform`` returns.
         """
         self._validate_params()
         framing = _Framing(self)
@@ -533,8 +574,11 @@ ndarray of shape (n_frames_i, n_bins)
                 f"n_samples={n_samples} is shorter than one frame of "
                 f"{framing.frame_length} samples."
             )
-        starts = np.arange(framing.n_frames(n_samples)) * framing.hop_length
-        return (starts + framing.frame_length / 2) / framing.sampling_rate
+        n_frames = framing.n_frames(n_samples)
+        first = np.arange(0, n_frames, self.stack)
+        last = np.minimum(first + self.stack - 1, n_frames - 1)
+        middle = (first + last) / 2 * framing.hop_length
+        return (middle + framing.frame_length / 2) / framing.sampling_rate
 
     def _features(self, power, framing):
         """Power (clips, frames, bins) → the requested output, float64."""
@@ -593,6 +637,10 @@ ndarray of shape (n_frames_i, n_bins)
                 group = []
             group.append(i)
         yield group
+
+    def __setstate__(self, state):
+        # transformers saved before frame stacking existed did not stack
+        super().__setstate__({"stack": 1, **state})
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
