@@ -323,10 +323,10 @@ class SpectrogramTransformer(
     n_bins_ : int
         Values per output row: the number of columns of each output
         sequence (``stack`` times the values of one frame).
-    frequencies_ : ndarray of shape (n_bins_,) or None
-        Frequency of each column in Hz: the FFT bin frequencies ('power',
-        'log') or the peak frequency of each mel filter ('mel'), repeated
-        for each stacked frame; None for 'mfcc'.
+    frequencies_ : ndarray or None
+        Frequency of each output column in Hz (``n_bins_`` values): the FFT
+        bin frequencies ('power', 'log') or the peak frequency of each mel
+        filter ('mel'), repeated for each stacked frame; None for 'mfcc'.
     mel_filters_ : ndarray of shape (n_mels, n_fft // 2 + 1) or None
         The mel filterbank ('mel' and 'mfcc'), None otherwise.
 
@@ -345,7 +345,8 @@ class SpectrogramTransformer(
     ``X`` is a 2-D array ``(n_clips, n_samples)`` of equal-length clips,
     giving a float32 array ``(n_clips, n_frames, n_bins_)``, or a list of
     1-D clips of any lengths, giving a list of float32 arrays
-    ``(n_frames_i, n_bins_)`` (the ragged input of the LSTM estimators).
+    ``(n_frames_i, n_bins_)`` (the ragged input of the LSTM estimators);
+    with ``stack > 1`` the frames counted are the stacked rows.
     A single 1-D array is refused as ambiguous: wrap one clip in a list.
     Integer arrays of up to 32 bits, the PCM formats
     :func:`scipy.io.wavfile.read` returns, are scaled to [-1, 1) first
