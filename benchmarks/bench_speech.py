@@ -25,9 +25,11 @@ Usage::
     python benchmarks/bench_speech.py --only words --seeds 3
     python benchmarks/bench_speech.py --only spelling --protocol loso
     python benchmarks/bench_speech.py --only words-bi --protocol loso --stack 1
+    python benchmarks/bench_speech.py --only words --no-recipe --front "{'stack': 3}"
 """
 
 import argparse
+import ast
 import os
 import time
 import warnings
@@ -82,14 +84,14 @@ def epochs(model):
     return model.n_iter_
 
 
-def run(task, X, y, test, seed, stack):
+def run(task, X, y, test, seed, front, normaliser=True):
     """Fit one pipeline on ~test; return (score, exact, seconds, epochs,
     lexicon CER, lexicon accuracy) (the last two None for words)."""
     train_X = [x for x, t in zip(X, test, strict=True) if not t]
     test_X = [x for x, t in zip(X, test, strict=True) if t]
     model = make_pipeline(
-        SpectrogramTransformer(**FRONT, stack=stack),
-        Normaliser(),
+        SpectrogramTransformer(**front),
+        *([Normaliser()] if normaliser else []),
         MODELS[task](seed),
     )
     start = time.perf_counter()
@@ -117,22 +119,37 @@ def main():
     parser.add_argument(
         "--stack", type=int, default=None, help="frames per step for all tasks"
     )
+    parser.add_argument(
+        "--front",
+        default="{}",
+        help="SpectrogramTransformer parameters replacing the recipe's, as a "
+        "Python dict ('{}' with --no-recipe: the transformer's defaults)",
+    )
+    parser.add_argument(
+        "--no-recipe",
+        action="store_true",
+        help="start from the transformer's defaults (sampling_rate=8000 only)",
+    )
+    parser.add_argument("--no-normaliser", action="store_true")
     args = parser.parse_args()
     wavs = load_wav_folder(Path(args.data_dir) / "fsdd" / "recordings")
     words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
     print(
         f"FSDD: {len(wavs.data)} clips, speakers {sorted(set(wavs.speaker.tolist()))}; "
-        f"front end SpectrogramTransformer({FRONT}, stack=...)"
+        f"recipe SpectrogramTransformer({FRONT}, stack=...)"
     )
     tasks = [args.only] if args.only else list(MODELS)
     warnings.simplefilter("ignore", ConvergenceWarning)
     for task in tasks:
         metric = "CER" if task == "spelling" else "accuracy"
         stack = STACK[task] if args.stack is None else args.stack
+        front = {"sampling_rate": 8000} if args.no_recipe else {**FRONT, "stack": stack}
+        front.update(ast.literal_eval(args.front))
         model = MODELS[task](0)
         if not isinstance(model, VotingClassifier):
             model.set_params(random_state=None)
-        print(f"\n{task}: stack={stack}, {model}, seeds 0-{args.seeds - 1}")
+        seeds = f"seeds 0-{args.seeds - 1}"
+        print(f"\n{task}: SpectrogramTransformer({front}), {model}, {seeds}")
         extra = "  lexicon: CER  words" if task == "spelling" else ""
         print(
             f"{'split':<22} {metric:>9} {'exact':>7} {'epochs':>7} {'train s':>8}"
@@ -141,7 +158,9 @@ def main():
         held_out = []
         for name, test in splits(wavs, args.protocol):
             for seed in range(args.seeds):
-                row = run(task, wavs.data, words, test, seed, stack)
+                row = run(
+                    task, wavs.data, words, test, seed, front, not args.no_normaliser
+                )
                 score, exact, seconds, epochs, lex_cer, lex_acc = row
                 line = (
                     f"{name:<22} {score:>9.4f} {exact:>7.3f} {epochs:>7d} "
