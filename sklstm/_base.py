@@ -675,36 +675,54 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             net.set_embeddings(self.embeddings_)
         return net
 
-    def _raw_scores(self, seqs, idx=None, *, net=None, xp=np):
+    def _raw_scores(self, seqs, idx=None, *, net=None, xp=np, flat=False):
         """Scores on the host for the sequences ``idx`` (all by default):
-        (n, n_outputs), or (n, T_max, n_outputs) for per-timestep targets."""
+        (n, n_outputs), or for per-timestep targets (n, T_max, n_outputs),
+        zero past each sequence's end.
+
+        With ``flat=True``, per-timestep scores are the valid steps of the
+        sequences concatenated in order, (sum of lengths, n_outputs): one
+        long sequence among short ones does not inflate them to
+        n × T_max steps.
+        """
         if net is None:
             net = self._network_for_predict(seqs, xp)
         if idx is None:
             idx = np.arange(seqs.n_samples)
         lengths = seqs.lengths[idx]
         k = self.n_outputs_
-        if self._sequence_targets:
-            out = np.zeros((len(idx), int(lengths.max()), k), dtype=_DTYPE)
-        else:
+        if not self._sequence_targets:
             out = np.empty((len(idx), k), dtype=_DTYPE)
+        elif flat:
+            out = np.empty((int(lengths.sum()), k), dtype=_DTYPE)
+            ends = np.cumsum(lengths)
+        else:
+            out = np.zeros((len(idx), int(lengths.max()), k), dtype=_DTYPE)
         for b in predict_batches(lengths, _PREDICT_BATCH):
             X, lb = seqs.batch(idx[b], dtype=_DTYPE, xp=xp)
             Z, _ = net.forward(X, lb, training=False)
             Z = to_numpy(Z)
-            if self._sequence_targets:
-                out[b, : Z.shape[1]] = Z.transpose(2, 1, 0)
-            else:
+            if not self._sequence_targets:
                 out[b] = Z.T
+            elif flat:
+                Lb = lengths[b]
+                Zb = Z.transpose(2, 1, 0)  # (batch, T, k)
+                valid = np.arange(Zb.shape[1]) < Lb[:, None]
+                # destination of each valid step: its sequence's start + step
+                start = np.repeat(ends[b] - Lb, Lb)
+                step = np.arange(int(Lb.sum())) - np.repeat(np.cumsum(Lb) - Lb, Lb)
+                out[start + step] = Zb[valid]
+            else:
+                out[b, : Z.shape[1]] = Z.transpose(2, 1, 0)
         return out
 
     def _validate(self, net, seqs, Y, sw, idx, xp):
         """Loss and ``score`` metric on the held-out sequences ``idx``."""
-        S = self._raw_scores(seqs, idx, net=net, xp=xp)
+        S = self._raw_scores(seqs, idx, net=net, xp=xp, flat=True)
         y_true, w = Y[idx], sw[idx]
         if self._sequence_targets:
             lengths = seqs.lengths[idx]
-            S, y_true = flatten_valid(S, lengths), flatten_valid(y_true, lengths)
+            y_true = flatten_valid(y_true, lengths)
             w = np.repeat(w, lengths)
         extra = self._element_weights(y_true)
         w_loss = w if extra is None else w * extra
@@ -717,16 +735,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")
 
-    def _predict_scores(self, X):
+    def _predict_scores(self, X, *, padded=False):
+        """Validated sequences and their raw scores.  Per-timestep scores
+        of ragged X are flat (see ``_raw_scores``) unless ``padded``."""
         check_is_fitted(self)
         seqs = self._check_X(X, reset=False)
-        return seqs, self._raw_scores(seqs, xp=get_namespace(self.device, fitted=True))
+        xp = get_namespace(self.device, fitted=True)
+        flat = seqs.ragged and not padded
+        return seqs, self._raw_scores(seqs, xp=xp, flat=flat)
 
     def _as_input_layout(self, seqs, P):
-        """Per-timestep outputs (n, T_max, ...) in the layout of X: an
-        array for dense X, a list of (T_i, ...) arrays for ragged X."""
+        """Outputs computed on ``_predict_scores``' scores in the layout of
+        X: per-timestep outputs of ragged X (flat) become a list of
+        (T_i, ...) arrays; anything else is returned as is."""
         if self._sequence_targets and seqs.ragged:
-            return [P[i, :L] for i, L in enumerate(seqs.lengths)]
+            return np.split(P, np.cumsum(seqs.lengths)[:-1])
         return P
 
     def score(self, X, y, sample_weight=None):

@@ -382,7 +382,7 @@ list of arrays of shape (n_timesteps_i, n_features)
 
     # ------------------------------------------------------------- predict
     def _frame_log_proba(self, X):
-        seqs, S = self._predict_scores(X)
+        seqs, S = self._predict_scores(X, padded=True)  # (n, T_max, K)
         logp = log_softmax(np.moveaxis(S.astype(np.float64), -1, 0), xp=np)
         return seqs, np.moveaxis(logp, 0, -1)
 

@@ -1,10 +1,12 @@
 """Validation and batching helpers of sklstm._sequences."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._sequences import _check_ragged, predict_batches
 
 
@@ -69,3 +71,42 @@ def test_bad_sequences_are_still_named():
         _check_ragged([np.ones((3, 2)), np.ones((0, 2))], "X")
     with pytest.raises(ValueError, match="same number of features"):
         _check_ragged([np.ones((3, 2)), np.ones((3, 1))], "X")
+
+
+def _per_step_classifier():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(6, 2)).astype(np.float32) for _ in range(100)]
+    y = [rng.randint(0, 10, size=6) for _ in range(100)]
+    clf = LSTMClassifier(
+        hidden_layer_sizes=8, max_iter=2, early_stopping=False, random_state=0
+    )
+    return clf.fit(X, y), rng
+
+
+def test_per_timestep_outputs_of_ragged_x_hold_only_the_valid_steps():
+    """One long sequence among short ones: per-timestep outputs stay the
+    size of the valid steps (a padded (n, T_max, n_classes) buffer took
+    1.3 GB here) and equal each sequence's outputs alone."""
+    clf, rng = _per_step_classifier()
+    X = [rng.normal(size=(5, 2)).astype(np.float32) for _ in range(255)]
+    X.append(rng.normal(size=(20000, 2)).astype(np.float32))
+    tracemalloc.start()
+    try:
+        proba = clf.predict_proba(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100e6
+    assert [p.shape for p in proba] == [(5, 10)] * 255 + [(20000, 10)]
+    assert_allclose(proba[-1], clf.predict_proba(X[-1:])[0], rtol=1e-5, atol=1e-7)
+    alone = [clf.predict_proba([x])[0] for x in X[:5]]
+    assert_allclose(np.stack(proba[:5]), np.stack(alone), rtol=1e-5, atol=1e-7)
+    labels = clf.predict(X)
+    assert_array_equal(labels[3], clf.classes_[proba[3].argmax(axis=1)])
+    # the flat and the padded layouts hold the same scores
+    seqs = clf._check_X(X[250:], reset=False)
+    flat = clf._raw_scores(seqs, flat=True)
+    padded = clf._raw_scores(seqs)
+    assert_array_equal(
+        flat, np.concatenate([padded[i, :L] for i, L in enumerate(seqs.lengths)])
+    )
