@@ -20,7 +20,7 @@ from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import apply_gradients, make_optimizer
-from sklstm._sequences import SequenceData, TokenSequences
+from sklstm._sequences import SequenceData, TokenSequences, predict_batches
 
 _PREDICT_BATCH = 256
 _UNK = 1  # Embedder's id of <unk>; output k predicts id k + 1
@@ -518,8 +518,8 @@ class LSTMLanguageModel(BaseEstimator):
         seqs = SequenceData(
             tokens._ids, tokens.lengths, tokens.offsets, "tokens", tokens=tokens
         )
-        for start in range(0, len(tokens), _PREDICT_BATCH):
-            idx = np.arange(start, min(start + _PREDICT_BATCH, len(tokens)))
+        # contexts of similar lengths together: little padding
+        for idx in predict_batches(tokens.lengths, _PREDICT_BATCH):
             ids, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
             state = self._start(len(idx), xp)
             Z, _ = net.forward(ids, lengths, training=False, state=state)
