@@ -60,6 +60,18 @@ def test_strings_in_words_out_through_one_pipeline(fitted):
     assert top.shape == (1, 3) and top[0, 0] == fitted.predict(["the dog"])[0]
 
 
+def test_contexts_of_mixed_lengths_predict_as_they_would_alone(corpus, fitted):
+    _, test = corpus
+    lengths = [7, 1, 4, 2, 6]
+    contexts = [" ".join(test[i].split()[:n]) for i, n in enumerate(lengths)]
+    assert [len(c.split()) for c in contexts] == lengths
+    together = fitted.predict_log_proba(contexts)  # batched by length, not order
+    alone = np.concatenate([fitted.predict_log_proba([c]) for c in contexts])
+    np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-5)
+    top = fitted[-1].predict_top_k(fitted[0].transform(contexts), k=2)
+    assert_array_equal(top[:, 0], fitted.predict(contexts))
+
+
 def test_beats_the_unigram_model(corpus, fitted):
     _, test = corpus
     emb, lm = fitted[0], fitted[-1]
