@@ -336,7 +336,8 @@ list of arrays of shape (n_timesteps_i, n_features)
                     f"y[{i}] = {_show(y[i])} needs at least {min_frames(Y[i])} "
                     f"timesteps (one per label, and a blank between repeats), but "
                     f"X[{i}] has only {seqs.lengths[i]}.  Use more frames per "
-                    "second (e.g. a smaller hop_ms) or shorter transcripts."
+                    "second (a smaller SpectrogramTransformer stack or hop_ms) "
+                    "or shorter transcripts."
                 )
         return Y, True
 

@@ -121,6 +121,8 @@ def test_too_short_sequence_is_a_clear_error():
     X = [np.zeros((5, 3)), np.zeros((2, 3))]
     with pytest.raises(ValueError, match=r"y\[1\] = 'ee' needs at least 3 timesteps"):
         LSTMTranscriber(**FAST, max_iter=1).fit(X, ["ab", "ee"])
+    with pytest.raises(ValueError, match="smaller SpectrogramTransformer stack"):
+        LSTMTranscriber(**FAST, max_iter=1).fit(X, ["ab", "ee"])
 
 
 @pytest.mark.parametrize(
