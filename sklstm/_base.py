@@ -708,10 +708,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 Lb = lengths[b]
                 Zb = Z.transpose(2, 1, 0)  # (batch, T, k)
                 valid = np.arange(Zb.shape[1]) < Lb[:, None]
-                # destination of each valid step: its sequence's start + step
-                start = np.repeat(ends[b] - Lb, Lb)
-                step = np.arange(int(Lb.sum())) - np.repeat(np.cumsum(Lb) - Lb, Lb)
-                out[start + step] = Zb[valid]
+                # the batch's valid steps, in order, moved to their sequences' place
+                shift = np.repeat(ends[b] - np.cumsum(Lb), Lb)
+                out[np.arange(shift.size) + shift] = Zb[valid]
             else:
                 out[b, : Z.shape[1]] = Z.transpose(2, 1, 0)
         return out
