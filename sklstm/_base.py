@@ -202,8 +202,9 @@ def value_targets(Yb, xp):
 
 
 def flatten_valid(Y, lengths):
-    """Concatenate the valid steps of padded per-timestep arrays (n, T, ...)."""
-    return np.concatenate([Y[i, :L] for i, L in enumerate(lengths)])
+    """Concatenate the valid steps of padded per-timestep arrays (n, T, ...),
+    sequence by sequence."""
+    return Y[np.arange(Y.shape[1]) < np.asarray(lengths)[:, None]]
 
 
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
@@ -706,11 +707,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 out[b] = Z.T
             elif flat:
                 Lb = lengths[b]
-                Zb = Z.transpose(2, 1, 0)  # (batch, T, k)
-                valid = np.arange(Zb.shape[1]) < Lb[:, None]
                 # the batch's valid steps, in order, moved to their sequences' place
                 shift = np.repeat(ends[b] - np.cumsum(Lb), Lb)
-                out[np.arange(shift.size) + shift] = Zb[valid]
+                out[np.arange(shift.size) + shift] = flatten_valid(
+                    Z.transpose(2, 1, 0), Lb
+                )
             else:
                 out[b, : Z.shape[1]] = Z.transpose(2, 1, 0)
         return out

@@ -10,6 +10,7 @@ from sklearn.utils import check_array
 from sklstm._backend import follows_input_namespace
 from sklstm._base import (
     BaseLSTM,
+    flatten_valid,
     keeps_state_on_error,
     pad_sequence_targets,
     value_targets,
@@ -21,7 +22,7 @@ def _target_statistics(Y, lengths=None):
     """Mean and scale (standard deviation, 1 where it is 0) of each target
     of ``Y`` (n, k), or of the valid steps of padded ``Y`` (n, T, k)."""
     if lengths is not None:
-        Y = Y[np.arange(Y.shape[1]) < np.asarray(lengths)[:, None]]
+        Y = flatten_valid(Y, lengths)
     # divided by the largest magnitude first, so that squares of targets
     # near float64's range do not overflow
     big = np.abs(Y).max(axis=0, initial=0.0)
