@@ -15,14 +15,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace, to_numpy
-from sklstm._base import _DTYPE, _hidden_sizes, keeps_state_on_error
+from sklstm._base import (
+    _DTYPE,
+    _PREDICT_BATCH,
+    _hidden_sizes,
+    keeps_state_on_error,
+)
 from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import apply_gradients, make_optimizer
 from sklstm._sequences import SequenceData, TokenSequences, predict_batches
 
-_PREDICT_BATCH = 256
 _UNK = 1  # Embedder's id of <unk>; output k predicts id k + 1
 
 
