@@ -23,6 +23,10 @@ one forward pass and one training step make, and times them: what sklstm's
 time would be if everything but the BLAS calls were free.  Its ratio to
 PyTorch is the lowest ratio the current BLAS allows on that config.
 
+sklstm runs as the estimator does: with its numba-compiled gate kernels
+where numba is installed.  With ``--plain`` a third worker runs sklstm with
+``SKLSTM_NUMBA=0`` (the plain NumPy gate math) in the same rounds.
+
 sklstm's timings include the conversion of the batch-first ``(B, T, F)``
 array into the feature-major ``(F+1, T, B)`` batch (with its row of ones),
 since the estimator does that per batch and PyTorch reads ``(B, T, F)``
@@ -42,6 +46,7 @@ Usage::
     python benchmarks/bench_lstm.py --sklstm-blas-threads 1 --json out.json
     python benchmarks/bench_lstm.py --phases --configs lm_like   # sklstm phases
     python benchmarks/bench_lstm.py --gemm-floor   # + sklstm's matrix products alone
+    python benchmarks/bench_lstm.py --plain   # + sklstm without numba, same run
     python benchmarks/bench_lstm.py --check    # both compute the same scores
     python benchmarks/bench_lstm.py --device cuda --rounds 3   # on a GPU
 
@@ -69,6 +74,7 @@ CONFIGS = {
 }
 CPU_CONFIGS = ("ts_uni", "mid", "long", "lm_like")
 BACKENDS = ("torch", "sklstm")
+PLAIN = "plain"  # sklstm without its numba kernels (SKLSTM_NUMBA=0)
 KINDS = ("fwd", "step")
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -370,7 +376,7 @@ def run_worker(args):
 
     result = {"backend": args.worker, "config": args.config}
     limits = contextlib.nullcontext()
-    if args.worker == "sklstm" and args.sklstm_blas_threads:
+    if args.worker != "torch" and args.sklstm_blas_threads:
         limits = threadpool_limits(limits=args.sklstm_blas_threads, user_api="blas")
     with limits:
         blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
@@ -387,7 +393,10 @@ def run_worker(args):
     elif args.device == "cuda":
         result["version"] = "CuPy " + array_module("cuda").__version__
     else:
+        from sklstm._kernels import host_kernels
+
         result["version"] = np.__version__
+        result["kernels"] = "numba" if host_kernels(np, np.float32) else "numpy"
     print(json.dumps(result))
 
 
@@ -478,6 +487,8 @@ def spawn(backend, config, args):
 def _spawn_once(backend, config, args):
     env = dict(os.environ)
     env.update({var: str(args.threads) for var in THREAD_VARS})
+    if backend == PLAIN:
+        env["SKLSTM_NUMBA"] = "0"
     cmd = [
         sys.executable,
         os.path.abspath(__file__),
@@ -529,6 +540,8 @@ def print_table(results, configs):
         )
     if all("step_gemm" in results[c]["median_ms"]["sklstm"] for c in configs):
         print_floor(results, configs)
+    if all(PLAIN in results[c]["median_ms"] for c in configs):
+        print_plain(results, configs)
     print(
         "\ntimes in ms, medians over rounds; ratio = sklstm / torch; GFLOP/s "
         "counts the LSTM\nlayers only (8*T*B*H*(F+H) per layer); bg load = most "
@@ -554,6 +567,24 @@ def print_floor(results, configs):
         )
 
 
+def print_plain(results, configs):
+    """sklstm without its compiled kernels (plain NumPy), same run."""
+    head = (
+        f"{'config':<9} {'plain fwd':>10} {'/ torch':>8} {'/ sklstm':>9}  "
+        f"{'plain step':>11} {'/ torch':>8} {'/ sklstm':>9}"
+    )
+    print("\nsklstm without numba (SKLSTM_NUMBA=0, plain NumPy gate math):")
+    print(head)
+    print("-" * len(head))
+    for c in configs:
+        m = results[c]["median_ms"]
+        cells = []
+        for k in KINDS:
+            t, s_, p_ = m["torch"][k], m["sklstm"][k], m[PLAIN][k]
+            cells.append(f"{p_:>10.2f} {fmt_ratio(p_, t):>8} {fmt_ratio(p_, s_):>9}")
+        print(f"{c:<9} {cells[0]}  {' ' + cells[1]}")
+
+
 def print_phases(results, configs):
     for c in configs:
         rounds = results[c]["rounds"]["sklstm"]
@@ -572,7 +603,7 @@ def summarize(results, configs):
         rounds = results[c]["rounds"]
         med = {
             b: {k: 1e3 * statistics.median(t[k] for t in rounds[b]) for k in KINDS}
-            for b in BACKENDS
+            for b in rounds
         }
         for k in ("fwd_gemm", "step_gemm"):
             if k in rounds["sklstm"][0]:
@@ -581,15 +612,16 @@ def summarize(results, configs):
                 )
         results[c]["median_ms"] = med
         results[c]["fwd_gflops"] = {
-            b: results[c]["fwd_gflop"] / (med[b]["fwd"] / 1e3) for b in BACKENDS
+            b: results[c]["fwd_gflop"] / (med[b]["fwd"] / 1e3) for b in rounds
         }
-        loads = [x for b in BACKENDS for x in results[c]["foreign_load"][b]]
+        loads = [x for b in rounds for x in results[c]["foreign_load"][b]]
         loads = [x for x in loads if x is not None]
         results[c]["max_foreign_load"] = max(loads) if loads else None
 
 
 def run_driver(args):
     configs = args.configs
+    backends = ("sklstm",) if args.phases else BACKENDS + ((PLAIN,) * args.plain)
     results = {}
     for c in configs:
         B, T, F, H, layers, per_step = CONFIGS[c]
@@ -598,10 +630,9 @@ def run_driver(args):
             "per_step_head": per_step,
             "n_outputs": n_outputs(c),
             "fwd_gflop": forward_flops(c) / 1e9,
-            "rounds": {b: [] for b in BACKENDS},
-            "foreign_load": {b: [] for b in BACKENDS},
+            "rounds": {b: [] for b in backends},
+            "foreign_load": {b: [] for b in backends},
         }
-    backends = ("sklstm",) if args.phases else BACKENDS
     meta = {}
     t_start = time.perf_counter()
     for r in range(args.rounds):
@@ -613,6 +644,8 @@ def run_driver(args):
                 results[c]["foreign_load"][b].append(out["foreign_load"])
                 meta[f"{b}_version"] = out["version"]
                 meta[f"{b}_blas_threads"] = out["blas_threads"]
+                if "kernels" in out:
+                    meta[f"{b}_kernels"] = out["kernels"]
         elapsed = time.perf_counter() - t_start
         print(f"round {r + 1}/{args.rounds} done ({elapsed:.0f} s)", file=sys.stderr)
     if args.phases:
@@ -687,13 +720,18 @@ def parse_args(argv=None):
         action="store_true",
         help="also time sklstm's matrix products alone (replayed in order)",
     )
+    p.add_argument(
+        "--plain",
+        action="store_true",
+        help="also time sklstm without its numba kernels (SKLSTM_NUMBA=0)",
+    )
     p.add_argument("--json", metavar="PATH", help="save results as JSON")
     p.add_argument(
         "--check",
         action="store_true",
         help="only check that both backends compute the same scores",
     )
-    p.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
+    p.add_argument("--worker", choices=BACKENDS + (PLAIN,), help=argparse.SUPPRESS)
     p.add_argument("--config", choices=list(CONFIGS), help=argparse.SUPPRESS)
     return p.parse_args(argv)
 

@@ -1,6 +1,10 @@
 # sklstm: LSTM networks as scikit-learn estimators.
 # BSD 3-Clause License.
-"""Fused per-step gate math for GPUs: one elementwise kernel each way.
+"""Fused per-step gate math: one kernel each way per step.
+
+On GPUs the kernels are CuPy ``ElementwiseKernel`` objects (below); on CPUs, in
+float32, numba-compiled loops (:mod:`sklstm._cpu_kernels`, chosen by
+:func:`host_kernels`).
 
 On a GPU a small LSTM's time is launches, not arithmetic (PERFORMANCE.md,
 GPU notes): the plain ``xp`` step of :mod:`sklstm._lstm` launches about ten
@@ -18,7 +22,11 @@ This module never imports CuPy: it asks the array module it is given for
 """
 
 import functools
+import importlib
+import os
 from collections import namedtuple
+
+import numpy as np
 
 # Gate blocks are the (H, B) row blocks of the (4H, B) activations in the
 # internal order (o, i, f, g).  The forward kernel reads W_hh @ h (already
@@ -72,6 +80,29 @@ def gate_kernels(xp):
         make(FORWARD_IN, FORWARD_OUT, FORWARD_BODY, "sklstm_lstm_forward_step"),
         make(BACKWARD_IN, BACKWARD_OUT, BACKWARD_BODY, "sklstm_lstm_backward_step"),
     )
+
+
+@functools.cache
+def _import_cpu_kernels():
+    """:mod:`sklstm._cpu_kernels`, or None when numba cannot be imported."""
+    try:
+        return importlib.import_module("sklstm._cpu_kernels")
+    except ImportError:
+        return None
+
+
+def host_kernels(xp, dtype):
+    """The numba-compiled CPU step kernels, or None for the plain path.
+
+    They run where ``xp`` is NumPy, ``dtype`` is float32 and numba is
+    installed, unless the environment variable ``SKLSTM_NUMBA`` is ``0``
+    (then every step takes the plain NumPy path).
+    """
+    if xp is not np or np.dtype(dtype) != np.float32:
+        return None
+    if os.environ.get("SKLSTM_NUMBA", "1").strip() == "0":
+        return None
+    return _import_cpu_kernels()
 
 
 def blocks(a, H):

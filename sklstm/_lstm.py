@@ -24,9 +24,10 @@ the 1/2 folded into a scaled copy of the weights, so one ``tanh`` call
 covers all four gates (PERFORMANCE.md, hazard 1).  The public weight layout
 (PyTorch's (i, f, g, o)) is produced by :func:`to_torch_order`.
 
-On CuPy, each step's gate arithmetic runs as one fused kernel forward and
-one backward (:mod:`sklstm._kernels`); everything else, and NumPy, takes
-the plain path below.
+Each step's gate arithmetic runs as one fused kernel forward and one
+backward where there is one (:mod:`sklstm._kernels`): on CuPy, and on NumPy
+in float32 when numba is installed.  Everything else takes the plain ``xp``
+path below, which is also the reference the kernels are tested against.
 
 The layer ignores sequence lengths: a padded step only ever influences later
 (padded) steps, and backpropagation gives padded steps exactly zero gradient
@@ -36,7 +37,7 @@ length-aware reversed inputs by the caller.
 
 import numpy as np
 
-from sklstm._kernels import blocks, gate_kernels
+from sklstm._kernels import blocks, gate_kernels, host_kernels
 
 # permutation from PyTorch gate order (i, f, g, o) to ours (o, i, f, g)
 _TORCH_TO_OURS = (3, 0, 1, 2)
@@ -160,6 +161,7 @@ def lstm_forward(
     dt = X.dtype
     ws = ws if ws is not None else _Fresh(xp)
     kernels = None if fused is False else gate_kernels(xp)
+    host = None if fused is False or kernels is not None else host_kernels(xp, dt)
     if kernels is not None:
         fold_input = False  # the kernel adds the input projection itself
     elif fold_input is None:
@@ -186,18 +188,18 @@ def lstm_forward(
         xp.matmul(Wxs, X.reshape(F1, T * B), out=G)
         G = G.reshape(4 * H, T, B)
     h, c = h0, c0
-    if kernels is not None:
+    if kernels is not None or host is not None:
         zero = ws.get(key + "zero", (H, B), dt)
         zero[...] = 0
     for t in range(T):
         k = t if keep else 0
         z = A[k]
+        c_new = C[t if keep else t % 2]
         if kernels is not None:
             if h is None:
                 z[...] = 0
             else:
                 xp.matmul(Whs, h, out=z)
-            c_new = C[t if keep else t % 2]
             kernels.forward(
                 *blocks(G[:, t], H),
                 zero if c is None else c,
@@ -208,33 +210,32 @@ def lstm_forward(
             )
             h, c = Y[:, t], c_new
             continue
+        # pre-activations into z
         if fold_input:
             xp.matmul(W, HX[t % 2], out=z)
-            xp.tanh(z, out=z)
         elif h is None:
-            xp.tanh(G[:, t], out=z)
+            z[...] = G[:, t]
         else:
             xp.matmul(Whs, h, out=z)
             z += G[:, t]
-            xp.tanh(z, out=z)
-        sig = z[: 3 * H]
-        sig *= 0.5
-        sig += 0.5
-        o, i, f, g = blocks(z, H)
-        c_new = C[t if keep else t % 2]
-        xp.multiply(i, g, out=c_new)
-        if c is not None:
-            xp.multiply(f, c, out=tmp)
-            c_new += tmp
-        xp.tanh(c_new, out=TC[k])
-        if fold_input:
-            nxt = HX[(t + 1) % 2]
-            xp.multiply(o, TC[k], out=nxt[:H])
-            Y[:, t] = nxt[:H]
-            if t + 1 < T:
-                nxt[H:] = X[:, t + 1]
+        if host is not None:
+            host.forward_step(z, zero if c is None else c, c_new, TC[k], Y, t)
         else:
+            xp.tanh(z, out=z)
+            sig = z[: 3 * H]
+            sig *= 0.5
+            sig += 0.5
+            o, i, f, g = blocks(z, H)
+            xp.multiply(i, g, out=c_new)
+            if c is not None:
+                xp.multiply(f, c, out=tmp)
+                c_new += tmp
+            xp.tanh(c_new, out=TC[k])
             xp.multiply(o, TC[k], out=Y[:, t])
+        if fold_input and t + 1 < T:
+            nxt = HX[(t + 1) % 2]
+            nxt[:H] = Y[:, t]
+            nxt[H:] = X[:, t + 1]
         h, c = Y[:, t], c_new
     if not keep:
         C = c[None]
@@ -299,9 +300,14 @@ def lstm_backward(
     WhT = ws.get(key + "WhT", (H, 4 * H), dt)
     WhT[...] = Wh.T  # contiguous: ~8 % faster per-step GEMMs than a transposed view
     kernels = None if fused is False else gate_kernels(xp)
+    host = None if fused is False or kernels is not None else host_kernels(xp, dt)
     if kernels is not None:
         _fused_backward(
             kernels, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
+        )
+    elif host is not None:
+        _host_backward(
+            host, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
         )
     else:
         _plain_backward(dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp)
@@ -422,5 +428,25 @@ def _fused_backward(
         kernels.backward(
             dy, dh_rec, *blocks(A[t], H), c_prev, TC[t], dc, *blocks(dG[:, t], H)
         )
+        if t > 0 or need_dh0:
+            xp.matmul(WhT, dG[:, t], out=dh_rec)
+
+
+def _host_backward(
+    host, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
+):
+    """The backward recursion with one compiled CPU call per step
+    (:mod:`sklstm._cpu_kernels`), writing ``dG``."""
+    A, C, TC = cache.A, cache.C, cache.TC
+    T, H4, B = A.shape
+    zero = ws.get(key + "zero", (H4 // 4, B), A.dtype)
+    zero[...] = 0
+    for t in range(T - 1, -1, -1):
+        if t > 0:
+            c_prev = C[t - 1]
+        else:
+            c_prev = zero if cache.c0 is None else cache.c0
+        has_dy = dY_steps is None or t in dY_steps
+        host.backward_step(dY, has_dy, dh_rec, A[t], c_prev, TC[t], dc, dG, t)
         if t > 0 or need_dh0:
             xp.matmul(WhT, dG[:, t], out=dh_rec)

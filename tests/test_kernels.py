@@ -172,29 +172,44 @@ def test_fused_gradients_match_finite_differences(cxp):
         assert_allclose(analytic, numeric_gradient(loss, A), rtol=1e-6, atol=1e-8)
 
 
+# A small fit that goes through every kernel path: stacked, bidirectional,
+# ragged, several epochs (also used by test_cpu_kernels).
+FIT_PARAMS = dict(
+    hidden_layer_sizes=(6, 5),
+    bidirectional=True,
+    max_iter=5,
+    random_state=0,
+    early_stopping=False,
+)
+
+
+def ragged_memory_task():
+    X, y = make_memory_task(n_samples=60, n_timesteps=9, random_state=0)
+    return [x[: 5 + i % 5] for i, x in enumerate(X)], y
+
+
+def assert_same_fit(got, want):
+    """Two fits that differ only in how the gate math rounds."""
+    assert_allclose(got.loss_curve_, want.loss_curve_, rtol=1e-4)
+    for a, b in zip(got.coefs_, want.coefs_, strict=True):
+        for name in a:
+            assert_allclose(a[name], b[name], rtol=1e-3, atol=1e-4)
+
+
 @pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
 def test_estimators_train_the_same_through_the_fused_kernels(
     cxp, monkeypatch, Estimator
 ):
-    """A whole fit (stacked, bidirectional, ragged, several epochs) with the
-    fused kernels ends where the plain fit does, to float32 tolerance."""
-    X, y = make_memory_task(n_samples=60, n_timesteps=9, random_state=0)
-    X = [x[: 5 + i % 5] for i, x in enumerate(X)]
-    params = dict(
-        hidden_layer_sizes=(6, 5),
-        bidirectional=True,
-        max_iter=5,
-        random_state=0,
-        early_stopping=False,
-    )
+    """A whole fit with the fused kernels ends where the plain fit does, to
+    float32 tolerance."""
+    X, y = ragged_memory_task()
+    # the plain path: neither these kernels nor numba's CPU ones
+    monkeypatch.setattr(_lstm, "host_kernels", lambda xp, dtype: None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        plain = Estimator(**params).fit(X, y)
+        plain = Estimator(**FIT_PARAMS).fit(X, y)
         kernels = gate_kernels(cxp)
         monkeypatch.setattr(_lstm, "gate_kernels", lambda xp: kernels)
-        fused = Estimator(**params).fit(X, y)
+        fused = Estimator(**FIT_PARAMS).fit(X, y)
     assert isinstance(kernels, GateKernels)
-    assert_allclose(fused.loss_curve_, plain.loss_curve_, rtol=1e-4)
-    for a, b in zip(fused.coefs_, plain.coefs_, strict=True):
-        for name in a:
-            assert_allclose(a[name], b[name], rtol=1e-3, atol=1e-4)
+    assert_same_fit(fused, plain)
