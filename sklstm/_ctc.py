@@ -303,7 +303,7 @@ def beam_decode(logp, beam_width, *, prune=1e-3):
     return np.array(best, dtype=np.intp)
 
 
-def lexicon_decode(logp, lengths, lexicon, *, xp, pairs=4096):
+def lexicon_decode(logp, lengths, lexicon, *, xp, pairs=4096, pair_frames=2**18):
     """The entry of ``lexicon`` with the highest CTC likelihood, per sequence.
 
     Parameters
@@ -316,6 +316,10 @@ def lexicon_decode(logp, lengths, lexicon, *, xp, pairs=4096):
         The allowed label sequences.
     pairs : int
         At most this many (sequence, entry) pairs are scored at once.
+    pair_frames : int
+        ... and at most this many pairs times the longest sequence's frames
+        (a long recording is scored with fewer entries or sequences at a
+        time).
 
     Returns
     -------
@@ -326,9 +330,11 @@ def lexicon_decode(logp, lengths, lexicon, *, xp, pairs=4096):
     n, W = len(logp), len(lexicon)
     best = np.full(n, -1, dtype=np.intp)
     top = np.full(n, -np.inf)
-    # batches of at most ``pairs`` (sequence, entry) pairs bound the memory
-    n_entries = min(W, pairs)
-    n_rows = max(1, pairs // n_entries)
+    # batches of at most ``pairs`` (sequence, entry) pairs, and of at most
+    # ``pair_frames`` pair-frames, bound the memory
+    cap = max(1, min(pairs, pair_frames // max(1, int(np.max(lengths, initial=0)))))
+    n_entries = min(W, cap)
+    n_rows = max(1, cap // n_entries)
     for first in range(0, W, n_entries):
         entries = list(lexicon[first : first + n_entries])
         w = len(entries)

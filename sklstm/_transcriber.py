@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._base import BaseLSTM, keeps_state_on_error
+from sklstm._base import _PREDICT_BATCH, BaseLSTM, flatten_valid, keeps_state_on_error
 from sklstm._ctc import (
     beam_decode,
     ctc_loss,
@@ -383,9 +383,32 @@ list of arrays of shape (n_timesteps_i, n_features)
 
     # ------------------------------------------------------------- predict
     def _frame_log_proba(self, X):
-        seqs, S = self._predict_scores(X, padded=True)  # (n, T_max, K)
-        logp = log_softmax(np.moveaxis(S.astype(np.float64), -1, 0), xp=np)
-        return seqs, np.moveaxis(logp, 0, -1)
+        """Validated sequences, and a generator of their frame
+        log-probabilities in chunks of similar length: ``(idx, logp,
+        lengths)`` with ``logp`` of shape (len(idx), T_chunk, K), float64.
+
+        Chunks bound the memory of decoding: one padded (n, T_max, K)
+        float64 array for all of ``X`` grows with the longest sequence
+        times the number of sequences.
+        """
+        seqs, S = self._predict_scores(X)
+        lengths = seqs.lengths
+        if not seqs.ragged:  # (n, T, K): make it flat like ragged scores
+            S = flatten_valid(S, lengths)
+        starts = np.cumsum(lengths) - lengths
+
+        def chunks():
+            order = np.argsort(lengths, kind="stable")
+            for first in range(0, len(order), _PREDICT_BATCH):
+                idx = order[first : first + _PREDICT_BATCH]
+                L = lengths[idx]
+                steps = np.arange(L.max())
+                valid = steps < L[:, None]
+                rows = np.where(valid, starts[idx][:, None] + steps, 0)
+                Z = np.moveaxis(S[rows].astype(np.float64), -1, 0)  # (K, m, T)
+                yield idx, np.moveaxis(log_softmax(Z, xp=np), 0, -1), L
+
+        return seqs, chunks()
 
     def predict_log_proba_frames(self, X):
         """Log-probabilities of the blank and every symbol at each frame.
@@ -401,8 +424,12 @@ list of arrays of shape (n_timesteps_i, n_features)
             One array per sequence; column 0 is the blank and column
             ``k + 1`` is ``classes_[k]``.
         """
-        seqs, logp = self._frame_log_proba(X)
-        return [logp[i, :L] for i, L in enumerate(seqs.lengths)]
+        seqs, chunks = self._frame_log_proba(X)
+        out = [None] * len(seqs.lengths)
+        for idx, logp, lengths in chunks:
+            for i, lp, L in zip(idx, logp, lengths, strict=True):
+                out[i] = lp[:L]
+        return out
 
     def predict(self, X):
         """Transcribe sequences.
@@ -419,29 +446,38 @@ list of arrays of shape (n_timesteps_i, n_features)
             else one array of labels (from ``classes_``) per sequence.
         """
         check_is_fitted(self)
-        seqs, logp = self._frame_log_proba(X)
-        if self.decoder == "greedy":
-            labels = greedy_decode(logp, seqs.lengths)
-        elif self.decoder == "lexicon":
-            labels = self._lexicon_decode(logp, seqs.lengths)
-        else:
-            labels = [
-                beam_decode(logp[i, :L], self.beam_width)
-                for i, L in enumerate(seqs.lengths)
-            ]
+        seqs, chunks = self._frame_log_proba(X)
+        if self.decoder == "lexicon":
+            entries = self._lexicon_entries()
+        labels = [None] * len(seqs.lengths)
+        for idx, logp, lengths in chunks:
+            if self.decoder == "greedy":
+                decoded = greedy_decode(logp, lengths)
+            elif self.decoder == "lexicon":
+                best = lexicon_decode(logp, lengths, entries, xp=np)
+                greedy = greedy_decode(logp, lengths)  # where no entry fits
+                decoded = [
+                    entries[b] if b >= 0 else g
+                    for b, g in zip(best, greedy, strict=True)
+                ]
+            else:
+                decoded = [
+                    beam_decode(lp[:L], self.beam_width)
+                    for lp, L in zip(logp, lengths, strict=True)
+                ]
+            for i, lab in zip(idx, decoded, strict=True):
+                labels[i] = lab
         out = [self.classes_[lab - 1] for lab in labels]
         if self._string_targets:
             return np.array(["".join(t) for t in out])
         return out
 
-    def _lexicon_decode(self, logp, lengths):
+    def _lexicon_entries(self):
+        """The lexicon as label sequences (``lexicon`` may be set after fit)."""
         entries = self.lexicon_
-        if self.lexicon is not None:  # may have been set after fit
+        if self.lexicon is not None:
             entries = list(dict.fromkeys(_hashable(self.lexicon)))
-        labels = self._encode_lexicon(entries)
-        best = lexicon_decode(logp, lengths, labels, xp=np)
-        greedy = greedy_decode(logp, lengths)  # where no entry fits
-        return [labels[b] if b >= 0 else g for b, g in zip(best, greedy, strict=True)]
+        return self._encode_lexicon(entries)
 
     def score(self, X, y, sample_weight=None):
         """One minus the character error rate of :meth:`predict` on ``X``.

@@ -167,5 +167,10 @@ def test_lexicon_decode_picks_the_likeliest_entry():
         assert_array_equal(
             lexicon_decode(logp, lengths, lexicon, xp=np, pairs=pairs), best
         )
+    for pair_frames in (1, 5, 16):  # ... or by the frames they hold
+        assert_array_equal(
+            lexicon_decode(logp, lengths, lexicon, xp=np, pair_frames=pair_frames),
+            best,
+        )
     # an entry longer than every sequence is never chosen; none fitting is -1
     assert lexicon_decode(logp, lengths, [np.array([1] * 4)], xp=np)[0] == -1

@@ -8,7 +8,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from sklstm import LSTMTranscriber, Normaliser, SpectrogramTransformer
+from sklstm import LSTMTranscriber, Normaliser, SpectrogramTransformer, _transcriber
 from sklstm.datasets import make_spoken_words
 
 FAST = dict(hidden_layer_sizes=16, learning_rate_init=0.01, random_state=0)
@@ -71,6 +71,33 @@ def test_ragged_batch_equals_one_at_a_time(fitted):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(np.exp(a).sum(axis=1), 1.0, rtol=1e-6)
     assert model.predict(X[:12]).tolist() == [model.predict([x])[0] for x in X[:12]]
+
+
+@pytest.mark.parametrize("decoder", ["greedy", "beam", "lexicon"])
+def test_decoding_in_length_sorted_chunks(fitted, monkeypatch, decoder):
+    """Predictions are decoded a chunk of similar lengths at a time, so one
+    long recording pads only its own chunk, and the order is kept."""
+    model, X, _ = fitted
+    model = pickle.loads(pickle.dumps(model)).set_params(decoder=decoder)
+    X = X[:13] + [np.concatenate(X[13:23])]  # one clip ten times as long
+    whole = model.predict(X)
+    frames = model.predict_log_proba_frames(X)
+    chunks = []
+    original = _transcriber.log_softmax
+
+    def recording(Z, *, xp):
+        chunks.append(Z.shape[1:])  # (sequences, frames)
+        return original(Z, xp=xp)
+
+    monkeypatch.setattr(_transcriber, "_PREDICT_BATCH", 4)
+    monkeypatch.setattr(_transcriber, "log_softmax", recording)
+    assert model.predict(X).tolist() == whole.tolist()
+    for a, b in zip(model.predict_log_proba_frames(X), frames, strict=True):
+        np.testing.assert_array_equal(a, b)
+    longest = len(X[-1])
+    assert [m for m, _ in chunks[:4]] == [4, 4, 4, 2]
+    assert [T for _, T in chunks[:4]].count(longest) == 1
+    assert max(T for _, T in chunks[:3]) < longest // 5
 
 
 def test_label_sequences_in_label_sequences_out():
