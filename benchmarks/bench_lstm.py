@@ -582,7 +582,7 @@ def print_plain(results, configs):
         for k in KINDS:
             t, s_, p_ = m["torch"][k], m["sklstm"][k], m[PLAIN][k]
             cells.append(f"{p_:>10.2f} {fmt_ratio(p_, t):>8} {fmt_ratio(p_, s_):>9}")
-        print(f"{c:<9} {cells[0]}  {' ' + cells[1]}")
+        print(f"{c:<9} {cells[0]}   {cells[1]}")
 
 
 def print_phases(results, configs):

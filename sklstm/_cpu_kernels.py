@@ -5,8 +5,9 @@
 The CPU twin of the CuPy kernels of :mod:`sklstm._kernels`.  The plain
 NumPy step of :mod:`sklstm._lstm` makes about ten ufunc calls per timestep
 forward and as many backward, each a pass over a (H, B) or (4H, B) block;
-below B·H ≈ 16k their fixed costs and memory passes take as long as the
-matrix products (PERFORMANCE.md, hazard 6).  Here each direction's gate
+on small networks (B·H of a few thousand) their fixed costs take as long as
+the matrix products (PERFORMANCE.md, hazard 6), and the backward's ~15
+passes cost at every size.  Here each direction's gate
 math is one compiled loop that reads every value once: a step is NumPy's
 ``matmul`` plus one call.
 
