@@ -24,6 +24,7 @@ This module never imports CuPy: it asks the array module it is given for
 import functools
 import importlib
 import os
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -84,10 +85,20 @@ def gate_kernels(xp):
 
 @functools.cache
 def _import_cpu_kernels():
-    """:mod:`sklstm._cpu_kernels`, or None when numba cannot be imported."""
+    """:mod:`sklstm._cpu_kernels`, or None when numba cannot be imported or
+    cannot compile them (then with a warning, once per process)."""
     try:
         return importlib.import_module("sklstm._cpu_kernels")
     except ImportError:
+        return None
+    except Exception as exc:  # e.g. numba finds no writable cache folder
+        warnings.warn(
+            f"sklstm's compiled CPU kernels are unavailable ({exc}); the LSTM "
+            "gate math runs in plain NumPy, which is slower on small networks. "
+            "If numba found no writable cache folder, set NUMBA_CACHE_DIR to one.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         return None
 
 

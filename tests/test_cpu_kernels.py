@@ -152,3 +152,18 @@ def test_without_numba_the_plain_path_runs(monkeypatch):
         warnings.simplefilter("ignore")  # two epochs do not converge
         clf = LSTMClassifier(max_iter=2, random_state=0).fit(X, y)
     assert clf.predict(X).shape == (40,)
+
+
+def test_kernels_that_fail_to_load_fall_back_with_a_warning(monkeypatch):
+    def broken(name):
+        raise RuntimeError("cannot cache function 'forward_step'")
+
+    monkeypatch.setattr(_kernels.importlib, "import_module", broken)
+    _kernels._import_cpu_kernels.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning, match="NUMBA_CACHE_DIR"):
+            assert host_kernels(np, np.float32) is None
+    finally:
+        monkeypatch.undo()
+        _kernels._import_cpu_kernels.cache_clear()
+    assert host_kernels(np, np.float32) is cpu_kernels
