@@ -301,13 +301,21 @@ def lstm_backward(
     WhT[...] = Wh.T  # contiguous: ~8 % faster per-step GEMMs than a transposed view
     kernels = None if fused is False else gate_kernels(xp)
     host = None if fused is False or kernels is not None else host_kernels(xp, dt)
-    if kernels is not None:
-        _fused_backward(
-            kernels, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
-        )
-    elif host is not None:
-        _host_backward(
-            host, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
+    if kernels is not None or host is not None:
+        _kernel_backward(
+            kernels,
+            host,
+            dY,
+            cache,
+            dG,
+            dh_rec,
+            dc,
+            WhT,
+            need_dh0,
+            dY_steps,
+            ws,
+            key,
+            xp,
         )
     else:
         _plain_backward(dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp)
@@ -410,43 +418,34 @@ def _plain_backward(dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key,
                 xp.matmul(WhT, dz, out=dh_rec)
 
 
-def _fused_backward(
-    kernels, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
+def _kernel_backward(
+    kernels, host, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
 ):
-    """The backward recursion with one fused kernel per step, writing ``dG``."""
+    """The backward recursion with one kernel call per step, writing ``dG``:
+    the CuPy ``kernels`` or the compiled CPU ones (``host``,
+    :mod:`sklstm._cpu_kernels`), whichever is given."""
     A, C, TC = cache.A, cache.C, cache.TC
     T, H4, B = A.shape
     H = H4 // 4
     zero = ws.get(key + "zero", (H, B), A.dtype)
     zero[...] = 0
     for t in range(T - 1, -1, -1):
-        dy = dY[:, t] if dY_steps is None or t in dY_steps else zero
-        if t > 0:
-            c_prev = C[t - 1]
-        else:
-            c_prev = zero if cache.c0 is None else cache.c0
-        kernels.backward(
-            dy, dh_rec, *blocks(A[t], H), c_prev, TC[t], dc, *blocks(dG[:, t], H)
-        )
-        if t > 0 or need_dh0:
-            xp.matmul(WhT, dG[:, t], out=dh_rec)
-
-
-def _host_backward(
-    host, dY, cache, dG, dh_rec, dc, WhT, need_dh0, dY_steps, ws, key, xp
-):
-    """The backward recursion with one compiled CPU call per step
-    (:mod:`sklstm._cpu_kernels`), writing ``dG``."""
-    A, C, TC = cache.A, cache.C, cache.TC
-    T, H4, B = A.shape
-    zero = ws.get(key + "zero", (H4 // 4, B), A.dtype)
-    zero[...] = 0
-    for t in range(T - 1, -1, -1):
-        if t > 0:
-            c_prev = C[t - 1]
-        else:
-            c_prev = zero if cache.c0 is None else cache.c0
         has_dy = dY_steps is None or t in dY_steps
-        host.backward_step(dY, has_dy, dh_rec, A[t], c_prev, TC[t], dc, dG, t)
+        if t > 0:
+            c_prev = C[t - 1]
+        else:
+            c_prev = zero if cache.c0 is None else cache.c0
+        if host is not None:
+            host.backward_step(dY, has_dy, dh_rec, A[t], c_prev, TC[t], dc, dG, t)
+        else:
+            kernels.backward(
+                dY[:, t] if has_dy else zero,
+                dh_rec,
+                *blocks(A[t], H),
+                c_prev,
+                TC[t],
+                dc,
+                *blocks(dG[:, t], H),
+            )
         if t > 0 or need_dh0:
             xp.matmul(WhT, dG[:, t], out=dh_rec)
