@@ -16,8 +16,8 @@ the test set) and leave-one-speaker-out (train on three speakers, test on
 the fourth, each in turn; the mean is the speaker-independent figure).
 Estimators run at their defaults (but for bidirectional words); the front
 end is the recipe of the user guide (log-mel, ``trim_db`` silence trimming,
-per-clip mean removal, ``stack`` frames per step: 3 for words, 2 for
-spelling; ``--stack`` sets it for all).
+a ``floor_db`` floor below each clip's peak, per-clip mean removal, ``stack``
+frames per step: 3 for words, 2 for spelling; ``--stack`` sets it for all).
 
 Usage::
 
@@ -45,7 +45,7 @@ from sklstm.datasets import DIGIT_WORDS, load_wav_folder
 from sklstm.metrics import character_error_rate
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-FRONT = dict(sampling_rate=8000, normalise="mean", trim_db=20)
+FRONT = dict(sampling_rate=8000, normalise="mean", trim_db=20, floor_db=40)
 
 
 def splits(wavs, protocol):

@@ -230,10 +230,10 @@ def _speech_data(seed, data_dir):
 
 
 def _speech_features(stack):
-    """Log-mel frames with the silence trimmed and the clip's mean removed,
-    ``stack`` frames per LSTM step."""
+    """Log-mel frames with the silence trimmed, floored 40 dB below the
+    clip's peak and the clip's mean removed, ``stack`` frames per LSTM step."""
     return SpectrogramTransformer(
-        sampling_rate=8000, normalise="mean", trim_db=20, stack=stack
+        sampling_rate=8000, normalise="mean", trim_db=20, floor_db=40, stack=stack
     )
 
 

@@ -111,7 +111,7 @@ def _fsdd_usual_split(data_dir):
 
 def _speech_front(stack):
     return SpectrogramTransformer(
-        sampling_rate=8000, normalise="mean", trim_db=20, stack=stack
+        sampling_rate=8000, normalise="mean", trim_db=20, floor_db=40, stack=stack
     )
 
 
@@ -119,12 +119,31 @@ def _speech_front(stack):
 def test_spoken_words_on_fsdd(data_dir):
     """FSDD usual split (1800 train / 200 test clips, ragged waveforms):
     log-mel, 3 frames per step → Normaliser → bidirectional LSTMClassifier.
-    Measured 0.995-1.000 over seeds 0-2 (0.985-0.995 unidirectional)."""
+    Measured 0.980-0.990 over seeds 0-2 (0.985-0.990 unidirectional)."""
     X, y, X_test, y_test = _fsdd_usual_split(data_dir)
     clf = LSTMClassifier(bidirectional=True, random_state=0)
     model = make_pipeline(_speech_front(stack=3), Normaliser(), clf)
     model.fit(X, y)
     assert model.score(X_test, y_test) >= 0.97
+
+
+@pytest.mark.slow
+def test_spoken_words_of_an_unseen_speaker(data_dir):
+    """Speaker-independent: train on three FSDD speakers, test on the fourth
+    (nicolas, the fastest and the noisiest recordings).  Measured 0.768 (seed
+    0); 0.612 without ``floor_db=40``, whose floor hides his recordings'
+    louder hiss."""
+    folder = data_dir / "fsdd" / "recordings"
+    if not folder.is_dir():
+        pytest.skip("fsdd not available")
+    wavs = load_wav_folder(folder)
+    test = wavs.speaker == "nicolas"
+    X = [w for w, t in zip(wavs.data, test, strict=True) if not t]
+    X_test = [w for w, t in zip(wavs.data, test, strict=True) if t]
+    clf = LSTMClassifier(bidirectional=True, random_state=0)
+    model = make_pipeline(_speech_front(stack=3), Normaliser(), clf)
+    model.fit(X, wavs.target[~test])
+    assert model.score(X_test, wavs.target[test]) >= 0.70
 
 
 @pytest.mark.slow

@@ -381,7 +381,8 @@ def test_clone_get_params_set_params():
     assert params["sampling_rate"] == SR and params["output"] == "mfcc"
     assert set(params) == {
         "sampling_rate", "frame_ms", "hop_ms", "window", "n_fft", "output",
-        "n_mels", "n_mfcc", "fmin", "fmax", "normalise", "trim_db", "stack",
+        "n_mels", "n_mfcc", "fmin", "fmax", "normalise", "trim_db", "floor_db",
+        "stack",
     }  # fmt: skip
     spec.fit([_noise(1000)])
     copy = clone(spec)
@@ -590,3 +591,64 @@ def test_stack_after_trimming():
     n = len(trimmed[0])
     assert both[0].shape == (-(-n // 2), 80)
     np.testing.assert_array_equal(both[0][:, :40], trimmed[0][::2])
+
+
+# --- the floor below each clip's peak ---------------------------------------
+
+
+@pytest.mark.parametrize("output", ["log", "mel"])
+def test_floor_db_raises_values_below_the_clip_peak(output):
+    # a loud clip and a quiet one: each is floored below its own peak
+    clips = [_noise(1600, seed=1), 0.01 * _tones(1)[0][0][:1200]]
+    plain = SpectrogramTransformer(sampling_rate=SR, output=output).fit_transform(clips)
+    spec = SpectrogramTransformer(sampling_rate=SR, output=output, floor_db=30)
+    floored = spec.fit_transform(clips)
+    n_floored = 0
+    for a, b in zip(plain, floored, strict=True):
+        floor = np.float32(a.max() - 3 * np.log(10))  # 30 dB in natural-log units
+        np.testing.assert_allclose(b, np.maximum(a, floor), rtol=1e-6, atol=1e-5)
+        assert b.min() >= floor - 1e-5
+        n_floored += int((a < floor - 1).any())
+    assert n_floored > 0
+    # equal-length clips as a 2-D array: each row still uses its own peak
+    batch = spec.transform(np.stack([clips[0][:1200], clips[1]]))
+    np.testing.assert_allclose(batch[1], floored[1], rtol=1e-6, atol=1e-5)
+    loud = spec.transform([clips[0][:1200]])[0]
+    np.testing.assert_allclose(batch[0], loud, rtol=1e-6, atol=1e-5)
+
+
+def test_floor_db_on_power_and_mfcc():
+    clips = [_noise(1200, seed=2) * np.linspace(0, 1, 1200) ** 4]  # a fade-in
+    power = SpectrogramTransformer(sampling_rate=SR, output="power")
+    P = power.fit_transform(clips)[0]
+    floored = power.set_params(floor_db=20).transform(clips)[0]
+    np.testing.assert_allclose(floored, np.maximum(P, P.max() / 100), rtol=1e-6)
+    mel = SpectrogramTransformer(sampling_rate=SR, floor_db=20).fit_transform(clips)[0]
+    mfcc = SpectrogramTransformer(sampling_rate=SR, output="mfcc", floor_db=20)
+    expected = dct(mel.astype(np.float64), type=2, norm="ortho", axis=-1)[:, :13]
+    np.testing.assert_allclose(mfcc.fit_transform(clips)[0], expected, atol=1e-4)
+
+
+def test_floor_db_gives_recordings_with_different_hiss_the_same_features():
+    # the same tones recorded over hiss 60 and 50 dB below them: without a
+    # floor the quiet bands follow the hiss, with floor_db=40 both read alike
+    rng = np.random.RandomState(0)
+    t = np.arange(4000) / SR
+    word = np.sin(2 * np.pi * 300 * t) + 0.5 * np.sin(2 * np.pi * 1200 * t)
+    hiss = rng.standard_normal(4000) / np.sqrt(2)
+    clips = [word + 10 ** (-60 / 20) * hiss, word + 10 ** (-50 / 20) * hiss]
+    for floor_db, close in ((None, False), (40, True)):
+        spec = SpectrogramTransformer(
+            sampling_rate=SR, normalise="mean", floor_db=floor_db
+        )
+        a, b = spec.fit_transform(clips)
+        assert np.allclose(a, b, atol=0.05) is close
+        # and with the floor both read like the recording without any hiss
+        clean = spec.fit_transform([word])[0]
+        assert np.allclose(a, clean, atol=0.05) is close
+
+
+def test_floor_db_must_be_positive():
+    for bad in (0, -10.0):
+        with pytest.raises(ValueError, match="floor_db"):
+            SpectrogramTransformer(floor_db=bad).fit([_noise(1000)])

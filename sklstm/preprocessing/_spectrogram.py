@@ -299,6 +299,17 @@ class SpectrogramTransformer(
         differently, and a sequence model reads trailing silence as part of
         the word: 30 suits speech.  With trimming, the output is always a
         list, since clips lose different numbers of frames.
+    floor_db : float or None, default=None
+        Raise every value more than ``floor_db`` decibels below the clip's
+        largest to that floor (the ``top_db`` of librosa's
+        ``power_to_db``), before the normalisation; for 'mfcc' the log-mel
+        energies are floored before the DCT.  The quiet background of a
+        recording, its noise floor, then reads the same in every clip: a
+        noisy microphone's hiss and a quiet one's near-silence both become
+        the floor.  40 suits speech: on the Free Spoken Digit Dataset it
+        raised the word accuracy on speakers left out of training from 0.71
+        to 0.74, and lowered the character error rate of spelling (lexicon
+        decoding) from 0.30 to 0.23 (see the User Guide).
     stack : int, default=1
         Frame stacking: every ``stack`` consecutive frames (after trimming
         and normalisation) become one output row of ``stack * n_bins``
@@ -343,9 +354,9 @@ class SpectrogramTransformer(
     ``fit`` (it always uses the current parameters).
 
     The defaults suit any audio.  For words spoken by people absent from
-    the training data, ``normalise='mean', trim_db=20, stack=3`` (the
-    recipe of the speech User Guide) raised the accuracy on FSDD from 0.50
-    to 0.69 (see ``benchmarks/README.md``).
+    the training data, ``normalise='mean', trim_db=20, floor_db=40,
+    stack=3`` (the recipe of the speech User Guide) raised the accuracy on
+    FSDD from 0.50 to 0.75 (see ``benchmarks/README.md``).
 
     ``X`` is a 2-D array ``(n_clips, n_samples)`` of equal-length clips,
     giving a float32 array ``(n_clips, n_frames, n_bins_)``, or a list of
@@ -388,6 +399,7 @@ class SpectrogramTransformer(
         "fmax": [Interval(Real, 0, None, closed="neither"), None],
         "normalise": ["boolean", StrOptions({"mean"})],
         "trim_db": [Interval(Real, 0, None, closed="neither"), None],
+        "floor_db": [Interval(Real, 0, None, closed="neither"), None],
         "stack": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -406,6 +418,7 @@ class SpectrogramTransformer(
         fmax=None,
         normalise=False,
         trim_db=None,
+        floor_db=None,
         stack=1,
     ):
         self.sampling_rate = sampling_rate
@@ -420,6 +433,7 @@ class SpectrogramTransformer(
         self.fmax = fmax
         self.normalise = normalise
         self.trim_db = trim_db
+        self.floor_db = floor_db
         self.stack = stack
 
     def fit(self, X, y=None):
@@ -522,14 +536,10 @@ ndarray of shape (n_frames_i, n_bins)
             for j, i in enumerate(group):
                 padded[j, : lengths[i]] = clips[i]
             power = framing.power(padded, n_frames[group[-1]])
-            if self.trim_db is None:
-                Z = self._features(power, framing)
-                for j, i in enumerate(group):
-                    Z_i = self._normalise(Z[j, : n_frames[i]])
-                    out[i] = self._stack(Z_i).astype(_DTYPE)
-                continue
             for j, i in enumerate(group):
-                P = self._trim(power[j, : n_frames[i]])
+                P = power[j, : n_frames[i]]
+                if self.trim_db is not None:
+                    P = self._trim(P)
                 Z_i = self._normalise(self._features(P, framing))
                 out[i] = self._stack(Z_i).astype(_DTYPE)
         return out
@@ -587,15 +597,23 @@ ndarray of shape (n_frames_i, n_bins)
         return (middle + framing.frame_length / 2) / framing.sampling_rate
 
     def _features(self, power, framing):
-        """Power (clips, frames, bins) → the requested output, float64."""
+        """Power (clips, frames, bins) or one clip's (frames, bins) → the
+        requested output, float64, floored at ``floor_db`` below each clip's
+        largest value."""
+        floor = None if self.floor_db is None else 10 ** (-self.floor_db / 10)
         if self.output == "power":
-            return power
+            if floor is None:
+                return power
+            return np.maximum(power, floor * power.max(axis=(-2, -1), keepdims=True))
         if self.output == "log":
-            return np.log(power + _EPS)
-        log_mel = np.log(power @ framing.mel_weights.T + _EPS)
-        if self.output == "mel":
-            return log_mel
-        return dct(log_mel, type=2, norm="ortho", axis=-1)[..., : self.n_mfcc]
+            Z = np.log(power + _EPS)
+        else:
+            Z = np.log(power @ framing.mel_weights.T + _EPS)
+        if floor is not None:
+            Z = np.maximum(Z, Z.max(axis=(-2, -1), keepdims=True) + np.log(floor))
+        if self.output == "mfcc":
+            return dct(Z, type=2, norm="ortho", axis=-1)[..., : self.n_mfcc]
+        return Z
 
     def _normalise(self, Z):
         """Per-clip, per-bin normalisation over the frames (axis -2)."""
