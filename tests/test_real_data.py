@@ -97,11 +97,15 @@ def test_language_model_on_tiny_shakespeare(data_dir):
     assert lm.top_k_accuracy(X_test, k=5) > 0.3
 
 
-def _fsdd_usual_split(data_dir):
+def _fsdd(data_dir):
     folder = data_dir / "fsdd" / "recordings"
     if not folder.is_dir():
         pytest.skip("fsdd not available")
-    wavs = load_wav_folder(folder)
+    return load_wav_folder(folder)
+
+
+def _fsdd_usual_split(data_dir):
+    wavs = _fsdd(data_dir)
     test = wavs.index < 5  # recordings 0-4 of every speaker
     words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
     X = [w for w, t in zip(wavs.data, test, strict=True) if not t]
@@ -133,10 +137,7 @@ def test_spoken_words_of_an_unseen_speaker(data_dir):
     (nicolas, the fastest and the noisiest recordings).  Measured 0.768 (seed
     0); 0.612 without ``floor_db=40``, whose floor hides his recordings'
     louder hiss."""
-    folder = data_dir / "fsdd" / "recordings"
-    if not folder.is_dir():
-        pytest.skip("fsdd not available")
-    wavs = load_wav_folder(folder)
+    wavs = _fsdd(data_dir)
     test = wavs.speaker == "nicolas"
     X = [w for w, t in zip(wavs.data, test, strict=True) if not t]
     X_test = [w for w, t in zip(wavs.data, test, strict=True) if t]
