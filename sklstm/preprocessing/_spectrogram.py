@@ -598,19 +598,17 @@ ndarray of shape (n_frames_i, n_bins)
 
     def _features(self, power, framing):
         """Power (clips, frames, bins) or one clip's (frames, bins) → the
-        requested output, float64, floored at ``floor_db`` below each clip's
-        largest value."""
-        floor = None if self.floor_db is None else 10 ** (-self.floor_db / 10)
+        requested output, float64.  ``floor_db`` floors the power (mel power
+        for 'mel' and 'mfcc') below each clip's largest value, before the
+        logarithm."""
+        if self.output in ("mel", "mfcc"):
+            power = power @ framing.mel_weights.T
+        if self.floor_db is not None:
+            peak = power.max(axis=(-2, -1), keepdims=True)
+            power = np.maximum(power, peak * 10 ** (-self.floor_db / 10))
         if self.output == "power":
-            if floor is None:
-                return power
-            return np.maximum(power, floor * power.max(axis=(-2, -1), keepdims=True))
-        if self.output == "log":
-            Z = np.log(power + _EPS)
-        else:
-            Z = np.log(power @ framing.mel_weights.T + _EPS)
-        if floor is not None:
-            Z = np.maximum(Z, Z.max(axis=(-2, -1), keepdims=True) + np.log(floor))
+            return power
+        Z = np.log(power + _EPS)
         if self.output == "mfcc":
             return dct(Z, type=2, norm="ortho", axis=-1)[..., : self.n_mfcc]
         return Z
