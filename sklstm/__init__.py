@@ -16,6 +16,7 @@ from sklstm.preprocessing import (
     Normaliser,
     SpectrogramTransformer,
     TokenSequences,
+    augment_channels,
     sliding_windows,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "TokenSequences",
     "WindowScaledRegressor",
     "__version__",
+    "augment_channels",
     "sliding_windows",
 ]
