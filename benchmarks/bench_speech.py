@@ -15,17 +15,21 @@ Protocols: the dataset's usual split (recordings 0-4 of every speaker are
 the test set) and leave-one-speaker-out (train on three speakers, test on
 the fourth, each in turn; the mean is the speaker-independent figure).
 Estimators run at their defaults (but for bidirectional words); the front
-end is the recipe of the user guide (log-mel, ``trim_db`` silence trimming,
-a ``floor_db`` floor below each clip's peak, per-clip mean removal, ``stack``
-frames per step: 3 for words, 2 for spelling; ``--stack`` sets it for all).
+end is the recipe of the user guide (log-mel from ``fmin=100`` Hz,
+``trim_db`` silence trimming, a ``floor_db`` floor below each clip's peak,
+per-clip mean removal, ``stack`` frames per step: 3 for words, 2 for
+spelling; ``--stack`` sets it for all), and every training set holds a
+high-passed and a low-passed copy of each clip (``augment_channels``;
+``--no-augment`` leaves them out).
 
 Usage::
 
-    python benchmarks/bench_speech.py --seeds 3            # all, ~15 min
+    python benchmarks/bench_speech.py --seeds 3            # all, ~35 min
     python benchmarks/bench_speech.py --only words --seeds 3
     python benchmarks/bench_speech.py --only spelling --protocol loso
     python benchmarks/bench_speech.py --only words-bi --protocol loso --stack 1
     python benchmarks/bench_speech.py --only words --no-recipe --front "{'stack': 3}"
+    python benchmarks/bench_speech.py --only words-ens --protocol loso --vote 5
 """
 
 import argparse
@@ -40,12 +44,20 @@ from sklearn.ensemble import VotingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
-from sklstm import LSTMClassifier, LSTMTranscriber, Normaliser, SpectrogramTransformer
+from sklstm import (
+    LSTMClassifier,
+    LSTMTranscriber,
+    Normaliser,
+    SpectrogramTransformer,
+    augment_channels,
+)
 from sklstm.datasets import DIGIT_WORDS, load_wav_folder
 from sklstm.metrics import character_error_rate
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-FRONT = dict(sampling_rate=8000, normalise="mean", trim_db=20, floor_db=40)
+FRONT = dict(sampling_rate=8000, normalise="mean", trim_db=20, floor_db=40, fmin=100)
+# the training clips, plus a high-passed and a low-passed copy of each
+AUGMENT = dict(sampling_rate=8000, highpass=(80, 300), lowpass=(2000, 3800))
 
 
 def splits(wavs, protocol):
@@ -58,8 +70,13 @@ def splits(wavs, protocol):
     return out
 
 
-def ensemble(seed, size=3):
-    """Soft vote of ``size`` bidirectional classifiers (seeds 3*seed...)."""
+VOTE_SIZE = 3
+
+
+def ensemble(seed, size=None):
+    """Soft vote of ``size`` (``--vote``, default 3) bidirectional classifiers
+    (seeds ``size * seed`` onwards)."""
+    size = VOTE_SIZE if size is None else size
     members = [
         (f"seed{i}", LSTMClassifier(bidirectional=True, random_state=i))
         for i in range(size * seed, size * seed + size)
@@ -84,18 +101,23 @@ def epochs(model):
     return model.n_iter_
 
 
-def run(task, X, y, test, seed, front, normaliser=True):
+def run(task, X, y, test, seed, front, normaliser=True, augment=True):
     """Fit one pipeline on ~test; return (score, exact, seconds, epochs,
     lexicon CER, lexicon accuracy) (the last two None for words)."""
     train_X = [x for x, t in zip(X, test, strict=True) if not t]
     test_X = [x for x, t in zip(X, test, strict=True) if t]
+    train_y = y[~test]
+    if augment:
+        train_X, train_y = augment_channels(
+            train_X, train_y, random_state=seed, **AUGMENT
+        )
     model = make_pipeline(
         SpectrogramTransformer(**front),
         *([Normaliser()] if normaliser else []),
         MODELS[task](seed),
     )
     start = time.perf_counter()
-    model.fit(train_X, y[~test])
+    model.fit(train_X, train_y)
     seconds = time.perf_counter() - start
     pred = model.predict(test_X)
     exact = float(np.mean(pred == y[test]))
@@ -131,13 +153,25 @@ def main():
         help="start from the transformer's defaults (sampling_rate=8000 only)",
     )
     parser.add_argument("--no-normaliser", action="store_true")
+    parser.add_argument(
+        "--vote", type=int, default=3, help="classifiers in the words-ens vote"
+    )
+    parser.add_argument(
+        "--no-augment",
+        action="store_true",
+        help="train on the clips alone, without their filtered copies",
+    )
     args = parser.parse_args()
+    global VOTE_SIZE
+    VOTE_SIZE = args.vote
     wavs = load_wav_folder(Path(args.data_dir) / "fsdd" / "recordings")
     words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
     print(
         f"FSDD: {len(wavs.data)} clips, speakers {sorted(set(wavs.speaker.tolist()))}; "
         f"recipe SpectrogramTransformer({FRONT}, stack=...)"
     )
+    if not args.no_augment:
+        print(f"training clips augmented: augment_channels(**{AUGMENT})")
     tasks = [args.only] if args.only else list(MODELS)
     warnings.simplefilter("ignore", ConvergenceWarning)
     for task in tasks:
@@ -159,7 +193,14 @@ def main():
         for name, test in splits(wavs, args.protocol):
             for seed in range(args.seeds):
                 row = run(
-                    task, wavs.data, words, test, seed, front, not args.no_normaliser
+                    task,
+                    wavs.data,
+                    words,
+                    test,
+                    seed,
+                    front,
+                    not args.no_normaliser,
+                    not args.no_augment,
                 )
                 score, exact, seconds, epochs, lex_cer, lex_acc = row
                 line = (

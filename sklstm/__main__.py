@@ -230,10 +230,16 @@ def _speech_data(seed, data_dir):
 
 
 def _speech_features(stack):
-    """Log-mel frames with the silence trimmed, floored 40 dB below the
-    clip's peak and the clip's mean removed, ``stack`` frames per LSTM step."""
+    """Log-mel frames from 100 Hz with the silence trimmed, floored 40 dB
+    below the clip's peak and the clip's mean removed, ``stack`` frames per
+    LSTM step (the recipe of the speech guide)."""
     return SpectrogramTransformer(
-        sampling_rate=8000, normalise="mean", trim_db=20, floor_db=40, stack=stack
+        sampling_rate=8000,
+        normalise="mean",
+        trim_db=20,
+        floor_db=40,
+        fmin=100,
+        stack=stack,
     )
 
 

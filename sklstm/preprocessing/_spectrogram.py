@@ -355,8 +355,8 @@ class SpectrogramTransformer(
 
     The defaults suit any audio.  For words spoken by people absent from
     the training data, ``normalise='mean', trim_db=20, floor_db=40,
-    stack=3`` (the recipe of the speech User Guide) raised the accuracy on
-    FSDD from 0.50 to 0.75 (see ``benchmarks/README.md``).
+    fmin=100, stack=3`` (the recipe of the speech User Guide) raised the
+    accuracy on FSDD from 0.50 to 0.75 (see ``benchmarks/README.md``).
 
     ``X`` is a 2-D array ``(n_clips, n_samples)`` of equal-length clips,
     giving a float32 array ``(n_clips, n_frames, n_bins_)``, or a list of
