@@ -37,6 +37,7 @@ import ast
 import os
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -70,13 +71,9 @@ def splits(wavs, protocol):
     return out
 
 
-VOTE_SIZE = 3
-
-
-def ensemble(seed, size=None):
-    """Soft vote of ``size`` (``--vote``, default 3) bidirectional classifiers
-    (seeds ``size * seed`` onwards)."""
-    size = VOTE_SIZE if size is None else size
+def ensemble(seed, size=3):
+    """Soft vote of ``size`` (``--vote``) bidirectional classifiers (seeds
+    ``size * seed`` onwards)."""
     members = [
         (f"seed{i}", LSTMClassifier(bidirectional=True, random_state=i))
         for i in range(size * seed, size * seed + size)
@@ -162,8 +159,7 @@ def main():
         help="train on the clips alone, without their filtered copies",
     )
     args = parser.parse_args()
-    global VOTE_SIZE
-    VOTE_SIZE = args.vote
+    MODELS["words-ens"] = partial(ensemble, size=args.vote)
     wavs = load_wav_folder(Path(args.data_dir) / "fsdd" / "recordings")
     words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
     print(

@@ -82,7 +82,7 @@ print(f"{len(X_train)} training clips, {len(X_test)} test clips by {test_speaker
 # What the LSTM reads
 # -------------------
 #
-# Each clip becomes 40 log-mel energies every 10 ms.  Three settings matter
+# Each clip becomes 40 log-mel energies every 10 ms.  Four settings matter
 # across speakers: ``trim_db=20`` drops the silence before and after the
 # word (some speakers' recordings are cut tightly, others keep a tenth
 # of a second of room noise on each side, and a sequence model would read it
@@ -94,7 +94,7 @@ print(f"{len(X_train)} training clips, {len(X_test)} test clips by {test_speaker
 # above the rumble below the voice.  Here, a training clip of the speaker
 # whose recordings are cut loosely.
 #
-# A third setting, ``stack``, joins consecutive frames into one step of the
+# A fifth setting, ``stack``, joins consecutive frames into one step of the
 # LSTM (``stack=3``: 120 values every 30 ms).  The network has a third as
 # many steps to carry a word through and trains faster; on unseen speakers
 # it recognised more words.
