@@ -45,27 +45,34 @@ EXPECTED_FAILURES = {
 }
 
 
-# Subset invariance asks float64 precision (rtol=atol=1e-7) of the
-# predictions; the network computes in float32 and OpenBLAS picks other GEMM
-# kernels for a batch of 1 than for one of 20, so predictions agree to a few
-# float32 ulps instead (3.7e-7 on this check's targets, which the regressor
-# standardises and scales back).  test_estimators checks subset invariance
-# of every estimator at float32 precision.
-FLOAT32_SUBSET = {
+# Subset and sample-order invariance ask float64 precision (atol=1e-7, or
+# rtol=1e-7) of the predictions; the network computes in float32 and OpenBLAS
+# picks other GEMM kernels for a batch of 1 than for one of 20, or sums in
+# another order when the samples are shuffled, so predictions agree to a few
+# float32 ulps instead (3.7e-7 on the subset check's targets, which the
+# regressor standardises and scales back; 1.2e-7 relative on a shuffle).
+# test_estimators checks both for every network at float32 precision.
+FLOAT32_CHECKS = {
     "check_methods_subset_invariance": (
         "float32 computation: a batch of 1 and one of 20 use different BLAS "
         "kernels, so predictions agree to float32 precision, not to the 1e-7 "
         "this check asks (tested at float32 precision in test_estimators)."
     ),
+    "check_methods_sample_order_invariance": (
+        "float32 computation: shuffled samples fall into other batches and "
+        "BLAS kernels, so predictions agree to float32 precision, not to the "
+        "1e-7 this check asks (tested at float32 precision in test_estimators)."
+    ),
 }
 
 
 def _expected_failed_checks(estimator):
+    # the checks draw their subsets and orders from NumPy's global random
+    # state, so whether a float32 difference shows depends on the tests run
+    # before: every network may pass or fail them
     if isinstance(estimator, Normaliser):
         return {}
-    if isinstance(estimator, (LSTMRegressor, WindowScaledRegressor)):
-        return {**EXPECTED_FAILURES, **FLOAT32_SUBSET}
-    return EXPECTED_FAILURES
+    return {**EXPECTED_FAILURES, **FLOAT32_CHECKS}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMAnomalyDetector, LSTMClassifier, LSTMRegressor
 
 FAST = dict(hidden_layer_sizes=8, max_iter=5, random_state=0)
 
@@ -626,21 +626,31 @@ def test_unscaled_X_gets_a_warning_that_names_the_fix(shift, match):
         )
 
 
-@pytest.mark.parametrize("Estimator", [LSTMClassifier, LSTMRegressor])
+@pytest.mark.parametrize(
+    "Estimator", [LSTMClassifier, LSTMRegressor, LSTMAnomalyDetector]
+)
 def test_predictions_of_a_subset_match_to_float32_precision(Estimator):
-    # sklearn's check_methods_subset_invariance asks 1e-7 of float64
-    # estimators; batches of other sizes use other BLAS kernels in float32
+    # sklearn's check_methods_subset_invariance and
+    # check_methods_sample_order_invariance ask 1e-7 of float64 estimators;
+    # batches of other sizes or samples use other BLAS kernels in float32
     rng = np.random.RandomState(0)
     X = 3 * rng.uniform(size=(40, 6, 3))
     y = (X[:, 0, 0] > 1.5).astype(int) * 1000.0
-    est = Estimator(hidden_layer_sizes=16, max_iter=20, random_state=0).fit(X, y)
-    method = getattr(est, "predict_proba", est.predict)
+    est = Estimator(hidden_layer_sizes=16, max_iter=20, random_state=0)
+    if Estimator is LSTMAnomalyDetector:  # forecasts one step of 6
+        method = est.set_params(horizon=1).fit(X).score_samples
+    else:
+        est.fit(X, y)
+        method = getattr(est, "predict_proba", est.predict)
     full = method(X)
     alone = np.concatenate([method(X[i : i + 1]) for i in range(len(X))])
     halves = np.concatenate([method(X[:17]), method(X[17:])])
+    order = rng.permutation(len(X))
+    shuffled = np.empty_like(full)
+    shuffled[order] = method(X[order])
     scale = np.abs(full).max()
-    assert_allclose(alone, full, rtol=1e-5, atol=1e-6 * scale)
-    assert_allclose(halves, full, rtol=1e-5, atol=1e-6 * scale)
+    for part in (alone, halves, shuffled):
+        assert_allclose(part, full, rtol=1e-5, atol=1e-6 * scale)
 
 
 @pytest.mark.parametrize(
