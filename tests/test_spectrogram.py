@@ -19,7 +19,12 @@ from sklearn.utils.validation import check_is_fitted
 
 import sklstm.preprocessing._spectrogram as spectrogram_module
 from sklstm import SpectrogramTransformer
-from sklstm.preprocessing._spectrogram import hz_to_mel, mel_filterbank, mel_to_hz
+from sklstm.preprocessing._spectrogram import (
+    _warp_frequencies,
+    hz_to_mel,
+    mel_filterbank,
+    mel_to_hz,
+)
 
 SR = 8000  # 25 ms frames = 200 samples, 10 ms hop = 80 samples, n_fft = 256
 
@@ -196,6 +201,44 @@ def test_mel_filterbank_errors(args, match):
         mel_filterbank(*args)
 
 
+# --- frequency warp (VTLN) --------------------------------------------------
+
+
+@pytest.mark.parametrize("warp", [0.5, 0.88, 1.0, 1.12, 2.0])
+def test_warp_keeps_the_band_ends_and_order(warp):
+    f = np.linspace(100, 4000, 400)
+    g = _warp_frequencies(f, warp, 100.0, 4000.0)
+    assert g[0] == pytest.approx(100.0) and g[-1] == pytest.approx(4000.0)
+    assert np.all(np.diff(g) > 0)
+    low = f < 100 + 0.8 * 3900 * min(1, 1 / warp)  # below the knee: scaled
+    np.testing.assert_allclose(g[low] - 100, warp * (f[low] - 100))
+
+
+def test_warp_one_is_the_plain_filterbank():
+    plain, centres = mel_filterbank(40, 256, 8000, 100.0)
+    warped, warped_centres = mel_filterbank(40, 256, 8000, 100.0, warp=1.0)
+    np.testing.assert_array_equal(plain, warped)
+    np.testing.assert_array_equal(centres, warped_centres)
+
+
+def test_warped_filters_read_a_scaled_voice_as_the_plain_one():
+    """A tone at w * f through filters warped by w peaks in the band where
+    a tone at f peaks through the plain filters: a voice whose formants
+    lie 15 % higher reads, warped by 1.15, as the plain filters read the
+    lower voice."""
+    t = np.arange(SR // 2) / SR
+    plain = SpectrogramTransformer(sampling_rate=SR, n_mels=30)
+    warped = SpectrogramTransformer(sampling_rate=SR, n_mels=30, warp=1.15)
+    plain.fit([t])
+    for band in (8, 14, 20):  # 517, 1059 and 1843 Hz
+        higher = np.sin(2 * np.pi * 1.15 * plain.frequencies_[band] * t)
+        assert plain.transform([higher])[0].mean(axis=0).argmax() > band
+        assert warped.transform([higher])[0].mean(axis=0).argmax() == band
+    np.testing.assert_allclose(
+        warped.fit([t]).frequencies_[:20], 1.15 * plain.frequencies_[:20]
+    )
+
+
 # --- normalisation ----------------------------------------------------------
 
 
@@ -340,6 +383,8 @@ def test_bad_waveforms(X, match):
         ({"fmin": 2000, "fmax": 1000}, "fmin < fmax"),
         ({"n_mels": 100}, "covers no bin"),
         ({"stack": 0}, "'stack' parameter"),
+        ({"warp": 0.4}, "'warp' parameter"),
+        ({"warp": 1.1, "output": "log"}, "warp=1.1 moves the mel filters"),
     ],
 )
 def test_bad_params(params, match):
@@ -382,7 +427,7 @@ def test_clone_get_params_set_params():
     assert set(params) == {
         "sampling_rate", "frame_ms", "hop_ms", "window", "n_fft", "output",
         "n_mels", "n_mfcc", "fmin", "fmax", "normalise", "trim_db", "floor_db",
-        "stack",
+        "stack", "warp",
     }  # fmt: skip
     spec.fit([_noise(1000)])
     copy = clone(spec)
@@ -408,10 +453,10 @@ def test_pickle_from_before_stack_loads_unstacked():
     X = [_noise(n, seed=n) for n in (900, 1700)]
     spec = SpectrogramTransformer(sampling_rate=SR).fit(X)
     state = dict(spec.__getstate__())
-    del state["stack"]  # what a transformer pickled before stacking holds
+    del state["stack"], state["warp"]  # as pickled before stacking and warping
     old = SpectrogramTransformer.__new__(SpectrogramTransformer)
     old.__setstate__(state)
-    assert old.stack == 1
+    assert old.stack == 1 and old.warp == 1.0
     for a, b in zip(old.transform(X), spec.transform(X), strict=True):
         np.testing.assert_array_equal(a, b)
 

@@ -23,6 +23,7 @@ from sklstm._sequences import _is_ragged_container
 _EPS = 1e-10  # floor of the power before a logarithm
 _DTYPE = np.float32
 _CHUNK = 2**21  # complex STFT values computed at once (32 MiB)
+WARP_RANGE = (0.5, 2.0)  # the frequency warps SpectrogramTransformer accepts
 
 
 def hz_to_mel(f):
@@ -35,7 +36,23 @@ def mel_to_hz(m):
     return 700.0 * (10.0 ** (np.asarray(m, dtype=np.float64) / 2595.0) - 1.0)
 
 
-def mel_filterbank(n_mels, n_fft, sampling_rate, fmin=0.0, fmax=None):
+def _warp_frequencies(f, warp, fmin, fmax):
+    """Vocal tract length warp of frequencies ``f`` (Hz) in ``[fmin, fmax]``.
+
+    Piecewise linear, as in HTK's VTLN: ``fmin + warp * (f - fmin)`` up to
+    a knee, then a straight line to ``fmax``, so the ends of the range stay
+    where they are.  The knee is where the frequency or its warped value,
+    whichever is higher, reaches 80 % of the range; both pieces rise.
+    """
+    f = np.asarray(f, dtype=np.float64)
+    span = fmax - fmin
+    knee = fmin + 0.8 * span * min(1.0, 1.0 / warp)
+    g_knee = fmin + warp * (knee - fmin)
+    upper = g_knee + (f - knee) * (fmax - g_knee) / (fmax - knee)
+    return np.where(f <= knee, fmin + warp * (f - fmin), upper)
+
+
+def mel_filterbank(n_mels, n_fft, sampling_rate, fmin=0.0, fmax=None, warp=1.0):
     """Triangular mel filterbank for a one-sided spectrum of ``n_fft`` points.
 
     ``n_mels + 2`` edge frequencies are spaced evenly on the HTK mel scale
@@ -56,6 +73,10 @@ def mel_filterbank(n_mels, n_fft, sampling_rate, fmin=0.0, fmax=None):
         Lowest edge frequency in Hz.
     fmax : float or None, default=None
         Highest edge frequency in Hz; None is the Nyquist frequency.
+    warp : float, default=1.0
+        Vocal tract length warp: the edges move to ``fmin + warp * (f -
+        fmin)`` up to a knee, then linearly to ``fmax`` (see
+        :class:`SpectrogramTransformer`).
 
     Returns
     -------
@@ -85,6 +106,8 @@ def mel_filterbank(n_mels, n_fft, sampling_rate, fmin=0.0, fmax=None):
         )
     edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
     edges[0], edges[-1] = fmin, fmax  # exactly, despite the round trip
+    if warp != 1.0:
+        edges = _warp_frequencies(edges, warp, fmin, fmax)
     freqs = np.fft.rfftfreq(n_fft, d=1.0 / sampling_rate)
     lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (freqs - lower) / (centre - lower)
@@ -136,9 +159,14 @@ class _Framing:
             est.output, self.n_fft // 2 + 1
         )
         self.mel_weights = self.mel_centres = None
+        if est.warp != 1 and est.output not in ("mel", "mfcc"):
+            raise ValueError(
+                f"warp={est.warp!r} moves the mel filters, but output="
+                f"{est.output!r} has none: use output='mel' or 'mfcc', or warp=1."
+            )
         if est.output in ("mel", "mfcc"):
             self.mel_weights, self.mel_centres = mel_filterbank(
-                est.n_mels, self.n_fft, sr, est.fmin, est.fmax
+                est.n_mels, self.n_fft, sr, est.fmin, est.fmax, est.warp
             )
             if est.output == "mfcc" and est.n_mfcc > est.n_mels:
                 raise ValueError(
@@ -322,6 +350,17 @@ class SpectrogramTransformer(
         out of training and trains faster (see the User Guide).  For
         :class:`LSTMTranscriber` the shorter sequences must still have a
         step per output character.
+    warp : float, default=1.0
+        Frequency warp of the mel filters ('mel' and 'mfcc'), in [0.5, 2]:
+        vocal tract length normalisation (VTLN).  Each filter edge ``f``
+        between ``fmin`` and ``fmax`` moves to ``fmin + warp * (f - fmin)``
+        up to a knee at 80 % of the range, and from there on a straight
+        line to ``fmax``, so the band keeps its ends (HTK's piecewise
+        linear warp).  A factor above 1 reads a voice whose formants lie
+        higher, as a shorter vocal tract puts them, as if they lay where a
+        factor of 1 finds a longer tract's.  Speakers differ by up to about
+        10 %; :class:`SpeakerAdaptedClassifier` chooses a factor for each
+        speaker.  Must be 1 for 'power' and 'log' output.
 
     Attributes
     ----------
@@ -356,9 +395,11 @@ class SpectrogramTransformer(
     The defaults suit any audio.  For words spoken by people absent from
     the training data, ``normalise='mean', trim_db=20, floor_db=40,
     fmin=100, stack=3`` (the recipe of the speech User Guide) raised the
-    accuracy on FSDD from 0.50 to 0.74, and to 0.77 with the training clips
-    augmented by :func:`~sklstm.augment_channels` (one unidirectional
-    classifier; see ``benchmarks/README.md``).
+    accuracy on FSDD from 0.50 to 0.74, to 0.77 with the training clips
+    augmented by :func:`~sklstm.augment_channels`, and to 0.81 with the
+    mel filters warped for each held-out speaker by
+    :class:`SpeakerAdaptedClassifier` (one unidirectional classifier; see
+    ``benchmarks/README.md``).
 
     ``X`` is a 2-D array ``(n_clips, n_samples)`` of equal-length clips,
     giving a float32 array ``(n_clips, n_frames, n_bins_)``, or a list of
@@ -403,6 +444,7 @@ class SpectrogramTransformer(
         "trim_db": [Interval(Real, 0, None, closed="neither"), None],
         "floor_db": [Interval(Real, 0, None, closed="neither"), None],
         "stack": [Interval(Integral, 1, None, closed="left")],
+        "warp": [Interval(Real, *WARP_RANGE, closed="both")],
     }
 
     def __init__(
@@ -422,6 +464,7 @@ class SpectrogramTransformer(
         trim_db=None,
         floor_db=None,
         stack=1,
+        warp=1.0,
     ):
         self.sampling_rate = sampling_rate
         self.frame_ms = frame_ms
@@ -437,6 +480,7 @@ class SpectrogramTransformer(
         self.trim_db = trim_db
         self.floor_db = floor_db
         self.stack = stack
+        self.warp = warp
 
     def fit(self, X, y=None):
         """Validate the parameters and ``X``, and record the framing.
@@ -663,8 +707,9 @@ ndarray of shape (n_frames_i, n_bins)
         yield group
 
     def __setstate__(self, state):
-        # transformers saved before frame stacking existed did not stack
-        super().__setstate__({"stack": 1, **state})
+        # transformers saved before frame stacking (or warping) existed did
+        # not stack (or warp)
+        super().__setstate__({"stack": 1, "warp": 1.0, **state})
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
