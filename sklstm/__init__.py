@@ -5,6 +5,7 @@
 The same NumPy code runs on a GPU through CuPy (``device='cuda'``).
 """
 
+from sklstm._adaptation import SpeakerAdaptedClassifier
 from sklstm._anomaly import LSTMAnomalyDetector
 from sklstm._classifier import LSTMClassifier
 from sklstm._forecasting import WindowScaledRegressor
@@ -30,6 +31,7 @@ __all__ = [
     "LSTMRegressor",
     "LSTMTranscriber",
     "Normaliser",
+    "SpeakerAdaptedClassifier",
     "SpectrogramTransformer",
     "TokenSequences",
     "WindowScaledRegressor",
