@@ -46,12 +46,15 @@ def tiny_models(monkeypatch):
 
 
 def test_demo_prints_one_line_per_row(monkeypatch):
-    monkeypatch.setattr(cli, "ROWS", [_stub_row, _stub_row])
+    def two_rows(seed, data_dir):  # a row function may give several rows
+        return [_stub_row(seed, data_dir)] * 2
+
+    monkeypatch.setattr(cli, "ROWS", [_stub_row, two_rows])
     out = io.StringIO()
     rows = cli.demo(seed=0, out=out)
-    assert rows == [("a stub task", "metric", 0.9, 0.5)] * 2
+    assert rows == [("a stub task", "metric", 0.9, 0.5)] * 3
     lines = out.getvalue().splitlines()
-    assert sum(line.startswith("a stub task") for line in lines) == 2
+    assert sum(line.startswith("a stub task") for line in lines) == 3
 
 
 def test_command_line_needs_a_command(capsys):
@@ -165,9 +168,13 @@ def test_real_text_rows(tiny_models, data_dir):
 
 @quiet
 def test_speech_rows(tiny_models, tmp_path):
-    task, metric, score, base, name, seconds, epochs = cli._spoken_word_row(0, None)
+    words, adapted = cli._spoken_word_rows(0, None)
+    task, metric, score, base, name, seconds, epochs = words
     assert task == "speech: word, generated spoken digits" and metric == "accuracy"
     assert 0 <= score <= 1 and name == "majority class" and epochs == 1
+    task, metric, adapted_score, base, name, seconds, epochs = adapted
+    assert "adapted to each speaker" in task and metric == "accuracy"
+    assert 0 <= adapted_score <= 1 and base == score and name == "unadapted"
     task, metric, score, base, name, seconds, epochs = cli._spelling_row(0, tmp_path)
     assert task == "speech: spelling, generated (no fsdd)" and metric == "CER"
     assert score >= 0 and base > 0.5 and name == "most common word"
@@ -177,7 +184,7 @@ def test_speech_rows(tiny_models, tmp_path):
 def test_real_speech_rows(tiny_models, data_dir):
     if not (data_dir / "fsdd").is_dir():
         pytest.skip("fsdd not available")
-    task, *_, epochs = cli._spoken_word_row(0, data_dir)
+    (task, *_, epochs), _ = cli._spoken_word_rows(0, data_dir)
     assert task == "speech: word, FSDD spoken digits" and epochs == 1
     assert (
         cli._spelling_row(0, data_dir)[0]
