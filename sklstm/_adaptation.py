@@ -25,8 +25,8 @@ class SpeakerAdaptedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
     formant, the resonances that tell vowels apart, up or down the
     spectrum by a few percent: a model trained on a few voices reads a
     new voice's "two" as "four" when its vowel sits where theirs sat for
-    the other word.  This meta-estimator fits a pipeline that starts with
-    a :class:`SpectrogramTransformer` as it is.  To predict, it reads all
+    the other word.  This meta-estimator fits a pipeline that holds a
+    :class:`SpectrogramTransformer` step, unchanged.  To predict, it reads all
     of one speaker's clips through mel filters warped by each factor of
     ``warps`` (``SpectrogramTransformer(warp=...)``), keeps the one factor
     under which the classifier's predictions for those clips are at once
@@ -42,7 +42,8 @@ class SpeakerAdaptedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         :class:`SpectrogramTransformer` step, whose ``output`` is 'mel' or
         'mfcc', and a final step with ``predict_proba``, e.g.
         ``make_pipeline(SpectrogramTransformer(...), Normaliser(),
-        LSTMClassifier())``.  It is cloned and fitted unwarped, as given.
+        LSTMClassifier())``.  It is cloned and fitted as given (normally
+        unwarped).
         Its parameters are searchable as ``estimator__<step>__<name>``.
     warps : array-like of float or None, default=None
         The warp factors tried for each speaker; None means 0.88 to 1.12
@@ -135,7 +136,7 @@ class SpeakerAdaptedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         self.criterion = criterion
 
     def fit(self, X, y, **fit_params):
-        """Fit the pipeline, unwarped.
+        """Fit the pipeline as given (normally unwarped).
 
         Parameters
         ----------
