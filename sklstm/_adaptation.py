@@ -277,8 +277,8 @@ shape (n_clips, n_samples)
             X = before.transform(X)
         proba = np.stack(
             [
-                after.predict_proba(clone(spectrogram).set_params(warp=w).transform(X))
-                for w in self.warps_
+                after.predict_proba(features)
+                for features in spectrogram._transform_warps(X, self.warps_)
             ]
         )
         chosen = np.empty(n, dtype=np.intp)

@@ -239,6 +239,23 @@ def test_warped_filters_read_a_scaled_voice_as_the_plain_one():
     )
 
 
+@pytest.mark.parametrize("trim_db", [None, 20])
+@pytest.mark.parametrize("ragged", [True, False])
+def test_transform_under_many_warps_equals_one_at_a_time(trim_db, ragged):
+    """SpeakerAdaptedClassifier's shortcut: one STFT for all the warps."""
+    clips = [_noise(n, seed=n) for n in (900, 1700, 1300)]
+    X = clips if ragged else np.stack([c[:900] for c in clips])
+    spec = SpectrogramTransformer(
+        sampling_rate=SR, normalise="mean", trim_db=trim_db, floor_db=40, stack=2
+    )
+    warps = [0.9, 1.0, 1.12]
+    for w, many in zip(warps, spec._transform_warps(X, warps), strict=True):
+        one = clone(spec).set_params(warp=w).transform(X)
+        assert type(one) is type(many)
+        for a, b in zip(one, many, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
 # --- normalisation ----------------------------------------------------------
 
 

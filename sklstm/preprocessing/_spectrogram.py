@@ -13,7 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.fft import dct
 from scipy.signal import ShortTimeFFT, get_window
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -560,6 +560,20 @@ ndarray of shape (n_frames_i, n_bins)
         return self._transform(X, _Framing(self))
 
     def _transform(self, X, framing):
+        return self._transform_framings(X, [framing])[0]
+
+    def _transform_warps(self, X, warps):
+        """``transform(X)`` under each mel warp of ``warps``, one list entry
+        per warp; the STFT and the trimming, which no warp changes, are
+        computed once."""
+        self._validate_params()
+        framings = [_Framing(clone(self).set_params(warp=w)) for w in warps]
+        return self._transform_framings(X, framings)
+
+    def _transform_framings(self, X, framings):
+        """The output of ``X`` under each of ``framings``, which differ in
+        their mel filters only: the power spectrum is computed once."""
+        framing = framings[0]
         clips, ragged = check_waveforms(X)
         lengths = self._check_lengths(clips, framing)
         n_frames = framing.n_frames(lengths)
@@ -567,16 +581,18 @@ ndarray of shape (n_frames_i, n_bins)
             clips, ragged = list(clips), True  # trimmed clips differ in length
         if not ragged:
             n_rows = -(-n_frames[0] // self.stack)
-            out = np.empty(
-                (len(clips), n_rows, self.stack * framing.n_bins), dtype=_DTYPE
-            )
+            outs = [
+                np.empty((len(clips), n_rows, self.stack * f.n_bins), dtype=_DTYPE)
+                for f in framings
+            ]
             step = max(1, _CHUNK // (n_frames[0] * (framing.n_fft // 2 + 1)))
             for start in range(0, len(clips), step):
                 rows = slice(start, start + step)
-                Z = self._features(framing.power(clips[rows], n_frames[0]), framing)
-                out[rows] = self._stack(self._normalise(Z))
-            return out
-        out = [None] * len(clips)
+                power = framing.power(clips[rows], n_frames[0])
+                for out, f in zip(outs, framings, strict=True):
+                    out[rows] = self._stack(self._normalise(self._features(power, f)))
+            return outs
+        outs = [[None] * len(clips) for _ in framings]
         for group in self._length_groups(lengths, n_frames, framing.n_fft // 2 + 1):
             padded = np.zeros((len(group), lengths[group[-1]]))
             for j, i in enumerate(group):
@@ -586,9 +602,10 @@ ndarray of shape (n_frames_i, n_bins)
                 P = power[j, : n_frames[i]]
                 if self.trim_db is not None:
                     P = self._trim(P)
-                Z_i = self._normalise(self._features(P, framing))
-                out[i] = self._stack(Z_i).astype(_DTYPE)
-        return out
+                for out, f in zip(outs, framings, strict=True):
+                    Z_i = self._normalise(self._features(P, f))
+                    out[i] = self._stack(Z_i).astype(_DTYPE)
+        return outs
 
     def _stack(self, Z):
         """Join each ``stack`` consecutive frames (axis -2) into one row; the
