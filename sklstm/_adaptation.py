@@ -85,7 +85,8 @@ class SpeakerAdaptedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
     worse than one per speaker: a classifier can be made confident of a
     wrong word by a warp of its own, but rarely of varied, wrong words for
     all of a speaker's clips at once.  Give each speaker a few tens of
-    clips.  Prediction costs one pass of the pipeline per factor.
+    clips.  Prediction runs the steps after the spectrogram once per factor
+    (the spectrogram computes its STFT once for all factors).
 
     Choosing the factor by the classifier's mutual information follows
     the information-maximisation objective of unsupervised adaptation
