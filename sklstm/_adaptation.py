@@ -94,8 +94,8 @@ class SpeakerAdaptedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
     alone leans towards factors that push many clips into the same few
     confident classes.  On the Free Spoken Digit Dataset, each speaker
     held out of training in turn, 'information' raised the word accuracy
-    of one bidirectional classifier of the speech recipe from 0.785 to
-    0.825 and 'confidence' to 0.81 (six seeds; ``benchmarks/README.md``).
+    of one bidirectional classifier on the default front end from 0.785
+    to 0.825 and 'confidence' to 0.81 (six seeds; ``benchmarks/README.md``).
 
     References
     ----------
@@ -115,7 +115,7 @@ class SpeakerAdaptedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
     >>> from sklstm.datasets import make_spoken_words
     >>> X, y = make_spoken_words(n_samples=60, random_state=0)
     >>> pipe = make_pipeline(
-    ...     SpectrogramTransformer(sampling_rate=8000, normalise="mean", stack=3),
+    ...     SpectrogramTransformer(sampling_rate=8000),
     ...     Normaliser(), LSTMClassifier(max_iter=3, random_state=0))
     >>> model = SpeakerAdaptedClassifier(pipe, warps=[0.95, 1.0, 1.05])
     >>> speaker = np.repeat(["ann", "bob"], 30)

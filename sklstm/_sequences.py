@@ -98,6 +98,20 @@ class SequenceData:
         return xp.asarray(out), lengths
 
 
+def repeat_steps(seqs, repeat):
+    """:class:`SequenceData` with every step of every sequence read
+    ``repeat`` times in a row (``seqs`` itself for 1)."""
+    if repeat == 1:
+        return seqs
+    if seqs.offsets is None:
+        data = np.repeat(seqs.data, repeat, axis=1)
+        return SequenceData(data, seqs.lengths * repeat, None, seqs.kind, seqs.tokens)
+    data = np.repeat(seqs.data, repeat, axis=0)
+    return SequenceData(
+        data, seqs.lengths * repeat, seqs.offsets * repeat, seqs.kind, seqs.tokens
+    )
+
+
 class TokenSequences:
     """Token ids of a set of texts, with the vector table they index.
 

@@ -17,7 +17,10 @@ from sklstm._ctc import (
     min_frames,
 )
 from sklstm._functional import log_softmax
+from sklstm._sequences import repeat_steps
 from sklstm.metrics import character_error_rate, check_transcripts
+
+_LEXICON_MAX = 1000  # decoder='auto' chooses no larger lexicon
 
 
 class LSTMTranscriber(BaseLSTM):
@@ -29,7 +32,8 @@ class LSTMTranscriber(BaseLSTM):
     at every frame, trained with the CTC loss (Graves et al., 2006), the sum
     over all the alignments of the target computed exactly by a log-space
     forward-backward recursion.  Predictions are decoded from the frame
-    probabilities by best path (greedy) or prefix beam search.
+    probabilities by best path (greedy), prefix beam search, or as the
+    likeliest entry of a lexicon (the default for a closed vocabulary).
 
     Read more in the :ref:`User Guide <speech_guide>`.
 
@@ -43,18 +47,32 @@ class LSTMTranscriber(BaseLSTM):
     dropout : float or 'auto', default='auto'
         Dropout rate between LSTM layers ('auto': 0.5 for token input, else
         0).
-    decoder : {'greedy', 'beam', 'lexicon'}, default='greedy'
+    decoder : {'auto', 'greedy', 'beam', 'lexicon'}, default='auto'
         How :meth:`predict` turns frame probabilities into labels: 'greedy'
         takes the likeliest symbol at each frame, then merges repeats and
         removes blanks; 'beam' runs a prefix beam search, which sums the
         alignments of each labelling (slower, sometimes better); 'lexicon'
         returns the entry of ``lexicon`` with the highest CTC likelihood
         (the sum over all its alignments), for a closed vocabulary.
+        'auto' is 'lexicon' when ``lexicon`` is given or the training
+        transcripts are a closed vocabulary (each distinct transcript
+        occurs five times on average, and there are at most 1000 of them:
+        spoken commands, digits, keywords), else 'greedy'; it is resolved
+        at fit (from the transcripts of each :meth:`partial_fit` call) into
+        ``decoder_``.
     beam_width : int, default=10
         Prefixes kept by the beam search.
     lexicon : list of str or of label sequences, default=None
         The transcripts ``decoder='lexicon'`` chooses from; None is the
         distinct transcripts of the training data.
+    frame_repeat : int or 'auto', default='auto'
+        Read every input step this many times in a row, so that the network
+        emits that many frames per step: CTC needs a frame for each label
+        of a transcript (and a blank between repeated labels), which short
+        sequences of stacked spectrogram frames may not have.  'auto' is the
+        smallest number that gives every training sequence enough frames
+        for its transcript (1 when they all have them), resolved at the
+        first fit into ``frame_repeat_``.
     solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
         Optimizer; 'sgd' uses momentum 0.9.
     learning_rate_init : float, default=0.003
@@ -95,6 +113,12 @@ class LSTMTranscriber(BaseLSTM):
 
     Attributes
     ----------
+    decoder_ : str
+        The decoder :meth:`predict` uses: ``decoder``, or what 'auto'
+        resolved to at fit.
+    frame_repeat_ : int
+        Times each input step is read: ``frame_repeat``, or what 'auto'
+        resolved to.
     lexicon_ : list
         The transcripts of ``decoder='lexicon'``: ``lexicon``, or the
         distinct training transcripts.
@@ -137,27 +161,36 @@ class LSTMTranscriber(BaseLSTM):
     -----
     A target needs at least as many frames as it has labels, plus one for
     each pair of equal neighbours (``'ee'`` is emitted ``e``, blank,
-    ``e``); :meth:`fit` raises a ``ValueError`` naming the first sequence
-    too short for its target.
+    ``e``).  With ``frame_repeat='auto'`` the first fit reads every step
+    as many times as it takes to give every training sequence enough
+    frames for its target; with a fixed ``frame_repeat``, or in a later
+    :meth:`partial_fit`, a sequence too short for its target is a
+    ``ValueError`` that names it.
 
     Examples
     --------
-    Spell out spoken digits (generated recordings):
+    Spell out spoken digits (generated recordings), with the default
+    speech front end of :class:`SpectrogramTransformer`.  Three words said
+    250 times are a closed vocabulary, so ``decoder='auto'`` chose the
+    lexicon decoder:
 
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklstm import LSTMTranscriber, Normaliser, SpectrogramTransformer
     >>> from sklstm.datasets import make_spoken_words
     >>> X, y = make_spoken_words(300, words=3, random_state=0)
     >>> model = make_pipeline(
-    ...     SpectrogramTransformer(sampling_rate=8000, normalise=True),
+    ...     SpectrogramTransformer(sampling_rate=8000),
+    ...     Normaliser(),
     ...     LSTMTranscriber(hidden_layer_sizes=32, max_iter=40, random_state=0),
     ... )
     >>> model.fit(X[:250], y[:250]).predict(X[250:254])
     array(['two', 'two', 'zero', 'two'], dtype='<U4')
     >>> y[250:254]
     array(['two', 'two', 'zero', 'two'], dtype='<U4')
+    >>> model[-1].decoder_
+    'lexicon'
     >>> float(round(model.score(X[250:], y[250:]), 2))   # 1 - CER
-    0.99
+    1.0
     """
 
     _parameter_constraints: dict = {
@@ -166,9 +199,13 @@ class LSTMTranscriber(BaseLSTM):
             for k, v in BaseLSTM._parameter_constraints.items()
             if k not in ("return_sequences", "pooling")  # always one output per frame
         },
-        "decoder": [StrOptions({"greedy", "beam", "lexicon"})],
+        "decoder": [StrOptions({"auto", "greedy", "beam", "lexicon"})],
         "beam_width": [Interval(Integral, 1, None, closed="left")],
         "lexicon": ["array-like", None],
+        "frame_repeat": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
     }
 
     _loss = "ctc"
@@ -179,9 +216,10 @@ class LSTMTranscriber(BaseLSTM):
         *,
         bidirectional=True,
         dropout="auto",
-        decoder="greedy",
+        decoder="auto",
         beam_width=10,
         lexicon=None,
+        frame_repeat="auto",
         solver="adam",
         learning_rate_init=0.003,
         alpha=1e-4,
@@ -205,6 +243,7 @@ class LSTMTranscriber(BaseLSTM):
         self.decoder = decoder
         self.beam_width = beam_width
         self.lexicon = lexicon
+        self.frame_repeat = frame_repeat
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
@@ -281,13 +320,40 @@ list of arrays of shape (n_timesteps_i, n_features)
         self._update_lexicon(y)
         return self
 
+    def __setstate__(self, state):
+        # transcribers saved before frame_repeat read each step once
+        state = {"frame_repeat": 1, **state}
+        if "coefs_" in state:
+            state = {"frame_repeat_": 1, **state}
+        super().__setstate__(state)
+
+    def _decoder(self):
+        """``decoder``, with 'auto' as resolved at fit."""
+        return self.decoder_ if self.decoder == "auto" else self.decoder
+
+    def _resolve_decoder(self, y):
+        """'auto': the lexicon for a closed vocabulary, judged on the
+        transcripts ``y`` of this fit (or partial_fit)."""
+        if self.decoder != "auto":
+            return self.decoder
+        n_distinct = len(set(_hashable(y)))
+        closed = n_distinct <= min(_LEXICON_MAX, len(y) / 5)
+        return "lexicon" if self.lexicon is not None or closed else "greedy"
+
     def _update_lexicon(self, y):
         """``lexicon``, or the distinct transcripts of every ``y`` so far."""
         entries = y if self.lexicon is None else self.lexicon
         self.lexicon_ = list(dict.fromkeys(self.lexicon_ + _hashable(entries)))
         self._encode_lexicon(self.lexicon_)  # fail now on unknown symbols
+        self.decoder_ = self._resolve_decoder(y)
 
     # ---------------------------------------------------------- base hooks
+    def _check_X(self, X, *, reset):
+        # a first fit resolves frame_repeat_ from the transcripts, and
+        # repeats the steps then (_encode_targets)
+        seqs = super()._check_X(X, reset=reset)
+        return seqs if reset else repeat_steps(seqs, self.frame_repeat_)
+
     def _encode_targets(self, y, seqs, first_call, classes=None):
         if y is None:
             raise ValueError(
@@ -321,6 +387,14 @@ list of arrays of shape (n_timesteps_i, n_features)
             if self.lexicon is not None:  # fail before training, not after
                 self._encode_lexicon(_hashable(self.lexicon))
         index = {s: k + 1 for k, s in enumerate(self.classes_.tolist())}
+        if first_call:
+            self.frame_repeat_ = self._resolve_frame_repeat(transcripts, seqs)
+            repeated = repeat_steps(seqs, self.frame_repeat_)
+            seqs.data, seqs.lengths, seqs.offsets = (
+                repeated.data,
+                repeated.lengths,
+                repeated.offsets,
+            )
         Y = np.empty(len(transcripts), dtype=object)
         for i, t in enumerate(transcripts):
             unknown = [s for s in t if s not in index]
@@ -336,10 +410,16 @@ list of arrays of shape (n_timesteps_i, n_features)
                     f"y[{i}] = {_show(y[i])} needs at least {min_frames(Y[i])} "
                     f"timesteps (one per label, and a blank between repeats), but "
                     f"X[{i}] has only {seqs.lengths[i]}.  Use more frames per "
-                    "second (a smaller SpectrogramTransformer stack or hop_ms) "
-                    "or shorter transcripts."
+                    "second (a smaller SpectrogramTransformer stack or hop_ms, "
+                    "or frame_repeat) or shorter transcripts."
                 )
         return Y, True
+
+    def _resolve_frame_repeat(self, transcripts, seqs):
+        if self.frame_repeat != "auto":
+            return int(self.frame_repeat)
+        need = np.array([min_frames(t) for t in transcripts])
+        return max(1, int(np.max(-(-need // np.maximum(seqs.lengths, 1)))))
 
     def _encode_lexicon(self, entries):
         labels, _ = check_transcripts(entries)
@@ -447,13 +527,14 @@ list of arrays of shape (n_timesteps_i, n_features)
         """
         check_is_fitted(self)
         seqs, chunks = self._frame_log_proba(X)
-        if self.decoder == "lexicon":
+        decoder = self._decoder()
+        if decoder == "lexicon":
             entries = self._lexicon_entries()
         labels = [None] * len(seqs.lengths)
         for idx, logp, lengths in chunks:
-            if self.decoder == "greedy":
+            if decoder == "greedy":
                 decoded = greedy_decode(logp, lengths)
-            elif self.decoder == "lexicon":
+            elif decoder == "lexicon":
                 best = lexicon_decode(logp, lengths, entries, xp=np)
                 greedy = greedy_decode(logp, lengths)  # where no entry fits
                 decoded = [

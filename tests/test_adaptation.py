@@ -34,9 +34,7 @@ def _quiet():
 
 def _pipeline(max_iter=15, **front):
     return make_pipeline(
-        SpectrogramTransformer(
-            sampling_rate=SR, normalise="mean", fmin=100, stack=3, **front
-        ),
+        SpectrogramTransformer(sampling_rate=SR, **front),  # the speech defaults
         Normaliser(),
         LSTMClassifier(
             hidden_layer_sizes=32,
@@ -111,7 +109,8 @@ def test_a_speakers_choice_does_not_depend_on_the_others(one_voice, fitted):
     higher = [resample_poly(x, 4, 5) for x in X]
     alone = fitted.predict_proba(higher)
     together = fitted.predict_proba(X + higher, np.repeat([0, 1], len(X)))
-    np.testing.assert_allclose(together[len(X) :], alone, rtol=1e-6)
+    # the same up to float32 rounding: the clips are batched differently
+    np.testing.assert_allclose(together[len(X) :], alone, rtol=1e-5, atol=1e-9)
 
 
 def test_criterion():

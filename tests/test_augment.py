@@ -100,7 +100,7 @@ def test_augmented_clips_train_a_transcriber():
         clips[-1] = clips[-1] + 0.01 * rng.normal(size=len(clips[-1]))
         words.append(word)
     X, y = augment_channels(clips, words, sampling_rate=SR, random_state=0)
-    spec = SpectrogramTransformer(sampling_rate=SR, normalise="mean", stack=4)
+    spec = SpectrogramTransformer(sampling_rate=SR)  # the speech front end
     model = LSTMTranscriber(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
     model.fit(spec.fit_transform(X), y)
     assert len(model.predict(spec.transform(clips))) == 8

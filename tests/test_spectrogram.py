@@ -18,7 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
 import sklstm.preprocessing._spectrogram as spectrogram_module
-from sklstm import SpectrogramTransformer
+from sklstm import SpectrogramTransformer as _Spectrogram
 from sklstm.preprocessing._spectrogram import (
     _warp_frequencies,
     hz_to_mel,
@@ -27,6 +27,51 @@ from sklstm.preprocessing._spectrogram import (
 )
 
 SR = 8000  # 25 ms frames = 200 samples, 10 ms hop = 80 samples, n_fft = 256
+
+# The library's defaults are a speech front end (trimming, a floor, mean
+# removal, 3 frames a row: see test_defaults_are_the_speech_front_end).
+# Most tests here check the mechanics one plain frame per row, so they use
+# this subclass, whose only change is the plain defaults.
+PLAIN = dict(fmin=0.0, normalise=False, trim_db=None, floor_db=None, stack=1)
+
+
+class SpectrogramTransformer(_Spectrogram):
+    def __init__(
+        self,
+        *,
+        sampling_rate=16000,
+        frame_ms=25.0,
+        hop_ms=10.0,
+        window="hann",
+        n_fft=None,
+        output="mel",
+        n_mels=40,
+        n_mfcc=13,
+        fmin=0.0,
+        fmax=None,
+        normalise=False,
+        trim_db=None,
+        floor_db=None,
+        stack=1,
+        warp=1.0,
+    ):
+        super().__init__(
+            sampling_rate=sampling_rate,
+            frame_ms=frame_ms,
+            hop_ms=hop_ms,
+            window=window,
+            n_fft=n_fft,
+            output=output,
+            n_mels=n_mels,
+            n_mfcc=n_mfcc,
+            fmin=fmin,
+            fmax=fmax,
+            normalise=normalise,
+            trim_db=trim_db,
+            floor_db=floor_db,
+            stack=stack,
+            warp=warp,
+        )
 
 
 def _noise(n_samples, seed=0, n_clips=None):
@@ -714,3 +759,35 @@ def test_floor_db_must_be_positive():
     for bad in (0, -10.0):
         with pytest.raises(ValueError, match="floor_db"):
             SpectrogramTransformer(floor_db=bad).fit([_noise(1000)])
+
+
+# --- the defaults: a speech front end ---------------------------------------
+
+
+def test_defaults_are_the_speech_front_end():
+    params = _Spectrogram().get_params()
+    assert {k: params[k] for k in PLAIN} == dict(
+        fmin=100.0, normalise="mean", trim_db=20.0, floor_db=40.0, stack=3
+    )
+    rng = np.random.RandomState(0)
+    t = np.arange(SR // 2) / SR
+    word = np.sin(2 * np.pi * 300 * t) * np.hanning(t.size)
+    X = np.stack(
+        [np.concatenate([1e-4 * rng.normal(size=2000), word * a]) for a in (0.2, 1.0)]
+    )
+    default = _Spectrogram(sampling_rate=SR).fit(X)
+    out = default.transform(X)
+    explicit = SpectrogramTransformer(
+        sampling_rate=SR, fmin=100, normalise="mean", trim_db=20, floor_db=40, stack=3
+    ).transform(X)
+    assert isinstance(out, list)  # trimmed clips differ in length
+    for a, b in zip(out, explicit, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert default.n_bins_ == 120
+    plain = SpectrogramTransformer(sampling_rate=SR).transform(X)
+    # the leading near-silence is trimmed, the rows are 3 frames of 30 ms
+    assert out[0].shape[0] < plain.shape[1] / 3
+    # the level of the recording does not change the features
+    np.testing.assert_allclose(out[0], out[1], atol=1e-4)
+    # each band's mean over the clip is removed
+    np.testing.assert_allclose(out[1].mean(axis=0)[:40], 0, atol=0.2)

@@ -114,7 +114,7 @@ def test_label_sequences_in_label_sequences_out():
 def test_pipeline_grid_search_and_pickle_on_audio(tmp_path):
     X, y = make_spoken_words(120, words=2, random_state=0)
     pipe = make_pipeline(
-        SpectrogramTransformer(sampling_rate=8000, normalise=True),
+        SpectrogramTransformer(sampling_rate=8000),
         Normaliser(),
         LSTMTranscriber(hidden_layer_sizes=8, max_iter=3, random_state=0),
     )
@@ -147,9 +147,33 @@ def test_early_stopping_reports_one_minus_cer():
 def test_too_short_sequence_is_a_clear_error():
     X = [np.zeros((5, 3)), np.zeros((2, 3))]
     with pytest.raises(ValueError, match=r"y\[1\] = 'ee' needs at least 3 timesteps"):
-        LSTMTranscriber(**FAST, max_iter=1).fit(X, ["ab", "ee"])
+        LSTMTranscriber(**FAST, max_iter=1, frame_repeat=1).fit(X, ["ab", "ee"])
     with pytest.raises(ValueError, match="smaller SpectrogramTransformer stack"):
-        LSTMTranscriber(**FAST, max_iter=1).fit(X, ["ab", "ee"])
+        LSTMTranscriber(**FAST, max_iter=1, frame_repeat=1).fit(X, ["ab", "ee"])
+    # a later partial_fit keeps the resolved repeat, and says so
+    model = LSTMTranscriber(**FAST, max_iter=1).fit(X[:1], ["ab"])
+    assert model.frame_repeat_ == 1
+    with pytest.raises(ValueError, match="needs at least 3 timesteps"):
+        model.partial_fit(X[1:], ["aa"])
+
+
+def test_frame_repeat_auto_gives_short_sequences_their_frames():
+    X, y = spelled_words(80, 2)  # sequences long enough: no repeat
+    assert LSTMTranscriber(**FAST, max_iter=1).fit(X, y).frame_repeat_ == 1
+    X = [np.zeros((5, 3)), np.zeros((2, 3))]
+    model = LSTMTranscriber(**FAST, max_iter=1).fit(X, ["ab", "ee"])
+    assert model.frame_repeat_ == 2  # 'ee' needs 3 frames from 2 steps
+    assert len(model.predict(X)) == 2
+    # each step read twice: the same model as on the steps repeated by hand
+    twice = [np.repeat(x, 2, axis=0) for x in X]
+    plain = LSTMTranscriber(**FAST, max_iter=1, frame_repeat=1).fit(twice, ["ab", "ee"])
+    np.testing.assert_allclose(model.loss_curve_, plain.loss_curve_, rtol=1e-6)
+    for a, b in zip(
+        model.predict_log_proba_frames(X),
+        plain.predict_log_proba_frames(twice),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize(
@@ -265,3 +289,26 @@ def test_predict_checks_the_feature_count(fitted):
     model, X, _ = fitted
     with pytest.raises(ValueError, match="features"):
         model.predict([x[:, :2] for x in X[:3]])
+
+
+def test_decoder_auto_is_the_lexicon_for_a_closed_vocabulary(fitted):
+    model, X, y = fitted  # ~100 distinct words in 200 transcripts: open
+    assert model.decoder == "auto" and model.decoder_ == "greedy"
+    X, y = spelled_words(300, 1)
+    keep = [i for i, w in enumerate(y) if len(w) <= 2]  # 12 words, ~140 clips
+    Xc, yc = [X[i] for i in keep], [y[i] for i in keep]
+    closed = LSTMTranscriber(**FAST, max_iter=5).fit(Xc, yc)
+    assert closed.decoder_ == "lexicon"
+    assert set(closed.predict(Xc)) <= set(yc)  # only words of the training set
+    lexicon = closed.predict(Xc)
+    greedy = pickle.loads(pickle.dumps(closed)).set_params(decoder="greedy")
+    assert greedy.decoder_ == "lexicon"  # an explicit decoder wins at predict
+    np.testing.assert_array_equal(
+        greedy.predict(Xc),
+        LSTMTranscriber(**FAST, max_iter=5, decoder="greedy").fit(Xc, yc).predict(Xc),
+    )
+    assert lexicon.tolist() != [] and len(lexicon) == len(Xc)
+    # a given lexicon makes 'auto' the lexicon decoder, whatever the data
+    given = LSTMTranscriber(**FAST, max_iter=1, lexicon=["ab", "c"]).fit(X, y)
+    assert given.decoder_ == "lexicon"
+    assert set(given.predict(X[:20])) <= {"ab", "c"}

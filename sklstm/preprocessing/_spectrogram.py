@@ -308,48 +308,50 @@ class SpectrogramTransformer(
         Number of mel filters ('mel' and 'mfcc').
     n_mfcc : int, default=13
         Number of cepstral coefficients kept ('mfcc'); at most ``n_mels``.
-    fmin : float, default=0.0
-        Lowest frequency of the mel filters in Hz.
+    fmin : float, default=100.0
+        Lowest frequency of the mel filters in Hz.  100 Hz leaves out the
+        hum and the low rumble that microphones record differently (and
+        that some cut off): on speakers left out of training it raised the
+        word accuracy on the Free Spoken Digit Dataset (FSDD) from 0.74 to
+        0.77.  0 keeps the whole band.
     fmax : float or None, default=None
         Highest frequency of the mel filters in Hz; None is the Nyquist
         frequency, ``sampling_rate / 2``.
-    normalise : bool or 'mean', default=False
+    normalise : bool or 'mean', default='mean'
         Per-utterance normalisation of each clip's output: True subtracts
         each bin's mean over the clip's frames and divides by its standard
         deviation (a constant bin becomes 0); 'mean' only subtracts the
-        mean (cepstral mean normalisation).  This removes the recording
-        level and channel from log features.
-    trim_db : float or None, default=None
+        mean (cepstral mean normalisation), which removes the recording
+        level and the microphone's colouring from log features; False
+        keeps the values.
+    trim_db : float or None, default=20.0
         Drop the leading and trailing frames whose energy is more than
         ``trim_db`` decibels below the clip's loudest frame (silence before
-        and after the speech; the frames between are kept), before the
+        and after the sound; the frames between are kept), before the
         normalisation.  Recordings of different people are often cut
         differently, and a sequence model reads trailing silence as part of
-        the word: 30 suits speech.  With trimming, the output is always a
-        list, since clips lose different numbers of frames.
-    floor_db : float or None, default=None
+        the word.  With trimming, the output is always a list, since clips
+        lose different numbers of frames; None keeps every frame (and an
+        array for an array).
+    floor_db : float or None, default=40.0
         Raise every value more than ``floor_db`` decibels below the clip's
         largest to that floor (the ``top_db`` of librosa's
         ``power_to_db``), before the normalisation; for 'mfcc' the log-mel
         energies are floored before the DCT.  The quiet background of a
         recording, its noise floor, then reads the same in every clip: a
         noisy microphone's hiss and a quiet one's near-silence both become
-        the floor.  40 suits speech: on the Free Spoken Digit Dataset it
-        raised the word accuracy on speakers left out of training from 0.71
-        to 0.74, and lowered the character error rate of spelling (lexicon
-        decoding) from 0.30 to 0.23 (see the User Guide).
-    stack : int, default=1
+        the floor.  None keeps the values.
+    stack : int, default=3
         Frame stacking: every ``stack`` consecutive frames (after trimming
         and normalisation) become one output row of ``stack * n_bins``
         values, the frames side by side, oldest first.  The sequences get
         ``stack`` times shorter (a clip's last row repeats its final frame
         where frames run out) and each step of the LSTM reads
         ``stack * hop_ms`` of sound: the low-frame-rate input of acoustic
-        LSTMs (Sak et al., 2015).  3 (30 ms steps) suits words: on the Free
-        Spoken Digit Dataset it raised the word accuracy on speakers left
-        out of training and trains faster (see the User Guide).  For
-        :class:`LSTMTranscriber` the shorter sequences must still have a
-        step per output character.
+        LSTMs (Sak et al., 2015), more accurate on unseen voices and three
+        times faster to train than one frame per step.
+        :class:`LSTMTranscriber` repeats the steps of sequences that are
+        too short for their transcripts (see its ``frame_repeat``).
     warp : float, default=1.0
         Frequency warp of the mel filters ('mel' and 'mfcc'), in [0.5, 2]:
         vocal tract length normalisation (VTLN).  Each filter edge ``f``
@@ -392,18 +394,25 @@ class SpectrogramTransformer(
     records the attributes above, and ``transform`` may be called without
     ``fit`` (it always uses the current parameters).
 
-    The defaults suit any audio.  For words spoken by people absent from
-    the training data, ``normalise='mean', trim_db=20, floor_db=40,
-    fmin=100, stack=3`` (the recipe of the speech User Guide) raised the
-    accuracy on FSDD from 0.50 to 0.74, to 0.77 with the training clips
-    augmented by :func:`~sklstm.augment_channels`, and to 0.81 with the
-    mel filters warped for each held-out speaker by
-    :class:`SpeakerAdaptedClassifier` (one unidirectional classifier; see
+    The defaults are the front end that carried over best to voices and
+    microphones absent from the training data, chosen by leaving each of
+    the four FSDD speakers out in turn (never on a test split): 40 log-mel
+    bands from 100 Hz, the silence around each clip trimmed (20 dB), a
+    floor 40 dB below each clip's peak, each band's mean over the clip
+    removed, three frames per step.  With ``Normaliser()`` and
+    ``LSTMClassifier()`` they raised the word accuracy on an unseen
+    speaker from 0.38 to 0.77 (``benchmarks/bench_defaults.py``).  For
+    sound that is not speech, ``fmin=0, normalise=False, trim_db=None,
+    floor_db=None, stack=1`` give the plain log-mel spectrogram, one row
+    per frame.  Warping the
+    mel filters for each speaker, :class:`SpeakerAdaptedClassifier`, and
+    training on :func:`~sklstm.augment_channels` copies go further (see
     ``benchmarks/README.md``).
 
     ``X`` is a 2-D array ``(n_clips, n_samples)`` of equal-length clips,
-    giving a float32 array ``(n_clips, n_frames, n_bins_)``, or a list of
-    1-D clips of any lengths, giving a list of float32 arrays
+    giving a float32 array ``(n_clips, n_frames, n_bins_)`` when
+    ``trim_db=None`` (with trimming, a list as below), or a list of 1-D
+    clips of any lengths, giving a list of float32 arrays
     ``(n_frames_i, n_bins_)`` (the ragged input of the LSTM estimators);
     with ``stack > 1`` the frames counted are the stacked rows.
     A single 1-D array is refused as ambiguous: wrap one clip in a list.
@@ -420,7 +429,12 @@ class SpectrogramTransformer(
     >>> sr = 8000
     >>> t = np.arange(sr // 2) / sr                      # 0.5 s
     >>> clips = [np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 1000 * t[:2000])]
-    >>> spec = SpectrogramTransformer(sampling_rate=sr, output="log")
+    >>> features = SpectrogramTransformer(sampling_rate=sr).fit_transform(clips)
+    >>> [f.shape for f in features]                      # 3 frames of 40 bands a row
+    [(16, 120), (8, 120)]
+    >>> spec = SpectrogramTransformer(                   # one plain row per frame
+    ...     sampling_rate=sr, output="log", normalise=False, trim_db=None, stack=1
+    ... )
     >>> features = spec.fit_transform(clips)             # ragged in, ragged out
     >>> [f.shape for f in features]
     [(48, 129), (23, 129)]
@@ -458,12 +472,12 @@ class SpectrogramTransformer(
         output="mel",
         n_mels=40,
         n_mfcc=13,
-        fmin=0.0,
+        fmin=100.0,
         fmax=None,
-        normalise=False,
-        trim_db=None,
-        floor_db=None,
-        stack=1,
+        normalise="mean",
+        trim_db=20.0,
+        floor_db=40.0,
+        stack=3,
         warp=1.0,
     ):
         self.sampling_rate = sampling_rate
@@ -517,7 +531,8 @@ of shape (n_samples_i,)
         -------
         X_new : ndarray of shape (n_clips, n_frames, n_bins), or list of \
 ndarray of shape (n_frames_i, n_bins)
-            float32 sequences: an array for 2-D ``X``, a list for a list.
+            float32 sequences: a list for a list, and for 2-D ``X`` when
+            ``trim_db`` is set (the default); else an array.
         """
         return self._transform(X, self._fit_framing())
 
@@ -554,7 +569,8 @@ of shape (n_samples_i,)
         -------
         X_new : ndarray of shape (n_clips, n_frames, n_bins), or list of \
 ndarray of shape (n_frames_i, n_bins)
-            float32 sequences: an array for 2-D ``X``, a list for a list.
+            float32 sequences: a list for a list, and for 2-D ``X`` when
+            ``trim_db`` is set (the default); else an array.
         """
         self._validate_params()
         return self._transform(X, _Framing(self))
