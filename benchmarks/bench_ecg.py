@@ -21,9 +21,12 @@ Usage::
     python benchmarks/bench_ecg.py                       # both, seeds 0-4
     python benchmarks/bench_ecg.py --only detector --seeds 2 --horizon 1
     python benchmarks/bench_ecg.py --only supervised --data-dir ../shared/data
+    python benchmarks/bench_ecg.py --only detector \\
+        --params '{"anomaly_score": "forecast_error"}'   # the former default
 """
 
 import argparse
+import json
 import os
 import time
 import warnings
@@ -48,6 +51,12 @@ def main():
     )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--horizon", type=int, default=10)
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help="other LSTMAnomalyDetector parameters (JSON)",
+    )
     parser.add_argument(
         "--only", choices=["detector", "supervised"], default=None, help="one part"
     )
@@ -80,7 +89,9 @@ def run_detector(X, test, normal, args):
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            det = LSTMAnomalyDetector(horizon=args.horizon, random_state=seed).fit(X)
+            det = LSTMAnomalyDetector(
+                horizon=args.horizon, random_state=seed, **args.params
+            ).fit(X)
         seconds = time.perf_counter() - t0
         scores = det.score_samples(test.data)
         aucs.append(roc_auc_score(normal, scores))

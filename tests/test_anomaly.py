@@ -1,4 +1,4 @@
-"""LSTMAnomalyDetector: forecasting errors as anomaly scores."""
+"""LSTMAnomalyDetector: state distances and forecasting errors as scores."""
 
 import pickle
 
@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV
 
 from sklstm import Embedder, LSTMAnomalyDetector
-from sklstm._anomaly import shift_sequences
+from sklstm._anomaly import shift_sequences, state_distances
 from sklstm._sequences import check_sequences
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -64,13 +64,120 @@ def test_flags_sequences_unlike_the_training_data():
     assert det.forecast(X[:2]).shape == (2, 27, 3)
 
 
+def test_forecast_error_score_flags_sequences_unlike_the_training_data():
+    X = _sines(200)
+    det = _detector(anomaly_score="forecast_error").fit(X)
+    assert det.reference_states_ is None
+    rng = np.random.RandomState(1)
+    normal, odd = _sines(50, seed=2), rng.randn(50, 30)
+    scores = det.score_samples(np.vstack([normal, odd]))
+    assert scores[:50].min() > scores[50:].max()
+    train_outliers = (det.predict(X) == -1).mean()
+    assert train_outliers == pytest.approx(det.contamination, abs=0.01)
+    with pytest.raises(ValueError, match="kept no states"):
+        det.set_params(anomaly_score="state_distance").score_samples(X)
+
+
+def test_state_distances_match_a_direct_computation():
+    rng = np.random.RandomState(0)
+    A, B = rng.randn(3, 5, 2), rng.randn(4, 7, 2)
+    la, lb = np.array([5, 2, 4]), np.array([7, 3, 1, 5])
+    A[np.arange(5)[None, :] >= la[:, None]] = 0  # zero past each end
+    B[np.arange(7)[None, :] >= lb[:, None]] = 0
+    D = state_distances(A, la, B, lb)
+    for i in range(3):
+        for j in range(4):
+            m = min(la[i], lb[j])  # the steps both sequences have
+            d = np.sqrt(((A[i, :m] - B[j, :m]) ** 2).sum() / m)
+            assert D[i, j] == pytest.approx(d)
+
+
+def test_default_score_is_the_state_distance_to_the_nearest_training_sequence():
+    X = _sines(20)
+    det = _detector(hidden_layer_sizes=8, max_iter=5).fit(X)
+    assert det.anomaly_score == "state_distance"
+    X_new = _sines(6, seed=3)
+    seqs = det._check_sequences(X_new, reset=False)
+    expected = 0
+    for coefs, ref, scale in zip(
+        [det.initial_coefs_, det.coefs_],
+        det.reference_states_,
+        det.state_scales_,
+        strict=True,
+    ):
+        H = det._all_states(seqs, coefs)
+        assert H.shape == (6, 30, 8)
+        assert_array_equal(ref.shape, (20, 30, 8))
+        D = np.sqrt(((H[:, None] - ref[None]) ** 2).sum(axis=(2, 3)) / 30)
+        expected = expected - D.min(axis=1) / scale / 2
+    assert_allclose(det.score_samples(X_new), expected, rtol=1e-5)
+    # the snapshots differ: the initial weights are not the trained ones
+    assert not np.allclose(
+        det.initial_coefs_[0]["weight_hh"], det.coefs_[0]["weight_hh"]
+    )
+    # a training sequence is scored against the others (not itself), so
+    # `contamination` of them fall below offset_, and about as many new ones
+    X = _sines(100)
+    det = _detector(contamination=0.1, max_iter=5).fit(X)
+    assert (det.fit_predict(X) == -1).sum() == 10
+    assert_array_equal(det.predict(X), det.fit_predict(X))
+    assert np.all(det.score_samples(X) < -1e-3)
+    new_below = (det.score_samples(_sines(100, seed=4)) < det.offset_).mean()
+    assert 0.02 < new_below < 0.3
+    # a copy of a duplicated training sequence is at distance zero
+    det = _detector(max_iter=2).fit(np.vstack([X[:20], X[:1]]))
+    first, second = det.score_samples(X[:2])
+    assert first == pytest.approx(0, abs=1e-4) and second < -1e-3
+
+
+def test_defaults_flag_a_misplaced_pattern_from_a_few_training_sequences():
+    # eight noisy series with a bump near step 20 are normal; the same bump
+    # near step 40 is an anomaly, and so is noise without a bump
+    rng = np.random.RandomState(0)
+    t = np.arange(60)
+
+    def bumps(n, centre, height=1.0):
+        c = centre + rng.uniform(-1, 1, (n, 1))
+        return height * np.exp(-((t - c) ** 2) / 18) + 0.05 * rng.randn(n, 60)
+
+    X, normal = bumps(8, 20), bumps(40, 20)
+    odd = np.vstack([bumps(20, 40), bumps(20, 20, height=0.0)])
+    det = LSTMAnomalyDetector(random_state=0).fit(X)
+    scores = det.score_samples(np.vstack([normal, odd]))
+    assert scores[:40].min() > scores[40:].max()
+    assert (det.predict(odd) == -1).all()
+    assert (det.predict(normal) == 1).mean() >= 0.8
+
+
+def test_initial_snapshot_is_kept_by_warm_start_and_a_single_sequence_fits():
+    X = _sines(10)
+    det = _detector(warm_start=True, max_iter=2).fit(X)
+    first = det.initial_coefs_
+    det.fit(X)
+    assert det.n_iter_ == 4 and det.initial_coefs_ is first
+    one = _detector(max_iter=2).fit(X[:1])
+    assert_allclose(one.state_scales_, [1.0, 1.0])
+    assert one.offset_ == 0
+    assert one.score_samples(X[:1])[0] == pytest.approx(0, abs=1e-6)
+    assert (one.predict(_sines(5, seed=5) * 3) == -1).all()
+
+
 def test_ragged_and_multivariate_input():
     X = _sines(60)
     ragged = [x[: 20 + i % 10] for i, x in enumerate(X)]
     det = _detector(max_iter=3).fit(ragged)
-    together = det.score_samples(ragged[:5])
-    alone = [det.score_samples([r])[0] for r in ragged[:5]]
+    new = [x[: 15 + 4 * i] for i, x in enumerate(_sines(5, seed=7))]
+    together = det.score_samples(new)
+    alone = [det.score_samples([r])[0] for r in new]
     assert_allclose(together, alone, rtol=1e-5)
+    assert np.all(together < -1e-3)  # unseen: not at distance zero
+    fc = det.set_params(anomaly_score="forecast_error")
+    assert_allclose(
+        fc.score_samples(ragged[:5]),
+        [fc.score_samples([r])[0] for r in ragged[:5]],
+        rtol=1e-5,
+    )
+    det.set_params(anomaly_score="state_distance")
     assert [f.shape for f in det.forecast(ragged[:2])] == [(17, 3, 1), (18, 3, 1)]
     X3 = np.stack([X, -X], axis=-1)
     det3 = _detector(max_iter=3).fit(X3)
@@ -100,3 +207,16 @@ def test_pickle_and_grid_search():
         _detector(max_iter=3), {"hidden_layer_sizes": [4, 8]}, cv=2
     ).fit(X)
     assert grid.best_params_["hidden_layer_sizes"] in (4, 8)
+
+
+def test_detector_pickled_before_the_state_distance_scores_by_forecast_error():
+    X = np.random.RandomState(0).normal(size=(12, 20))
+    old = LSTMAnomalyDetector(
+        anomaly_score="forecast_error", hidden_layer_sizes=4, max_iter=2, random_state=0
+    ).fit(X)
+    state = dict(old.__getstate__())
+    del state["anomaly_score"]  # as saved before the parameter existed
+    loaded = LSTMAnomalyDetector.__new__(LSTMAnomalyDetector)
+    loaded.__setstate__(state)
+    assert loaded.anomaly_score == "forecast_error"
+    np.testing.assert_array_equal(loaded.score_samples(X), old.score_samples(X))
