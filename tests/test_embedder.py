@@ -28,6 +28,60 @@ def _reviews(n, seed=0):
     return texts, y
 
 
+# ---------------------------------------------------------------- label entries
+def test_label_entries_hold_the_class_evidence_of_words():
+    texts, y = _reviews(300)
+    plain = Embedder(n_dims=6, random_state=0).fit(texts)
+    assert plain.label_ratios_ is None and plain.n_label_dims_ == 0
+    emb = Embedder(n_dims=6, label_dims=3, random_state=0).fit(texts, y)
+    assert emb.label_ratios_.shape == (len(emb.words_), 1)
+    assert emb.n_label_dims_ == 3 and emb.vectors_.shape == (len(emb.words_), 9)
+    # the corpus vectors are unchanged; the label entries are repeated ratios
+    assert_array_equal(emb.vectors_[:, :6], plain.vectors_)
+    label = emb.vectors_[:, 6:]
+    assert_array_equal(label, np.repeat(label[:, :1], 3, axis=1))
+    assert_array_equal(label[:2], 0)  # padding and <unk> carry no evidence
+    ratio = dict(zip(emb.words_, emb.label_ratios_[:, 0], strict=True))
+    assert min(ratio[w] for w in ("good", "great", "fine")) > 1
+    assert max(ratio[w] for w in ("bad", "awful", "dull")) < -1
+    assert max(abs(ratio[w]) for w in ("the", "film", "was")) < 0.3
+    # scaled to the documented root mean square per text position
+    counts = emb.counts_[2:].astype(float)
+    rms = np.sqrt((counts * label[2:, 0].astype(float) ** 2).sum() / counts.sum())
+    assert_allclose(rms, 0.4, rtol=1e-4)
+    # transform reads the same table
+    assert emb.transform(texts[:3]).vectors is emb.vectors_
+
+
+def test_label_ratios_are_centred_on_the_class_shares():
+    # classes of 6 and 2 texts: a word spread as the classes are is no evidence
+    texts = ["w x"] * 3 + ["x"] * 3 + ["w y"] + ["y"]
+    y = ["a"] * 6 + ["b"] * 2
+    emb = Embedder(n_dims=2, min_count=1, label_dims=1, random_state=0)
+    emb.fit(texts, y)
+    ratio = dict(zip(emb.words_, emb.label_ratios_[:, 0], strict=True))
+    assert_allclose(ratio["w"], 0, atol=1e-12)
+    assert ratio["x"] < 0 < ratio["y"]  # about class 'b', the second
+    # one column per class beyond two classes; strings are fine
+    emb.fit(texts + ["z"], y + ["c"])
+    assert emb.label_ratios_.shape == (len(emb.words_), 3)
+    assert emb.n_label_dims_ == 3
+
+
+def test_label_entries_need_class_labels():
+    texts, y = _reviews(40)
+    for target, params in [
+        (y.astype(float) + 0.5, {}),  # continuous: a regression target
+        (y, {"label_dims": 0}),
+    ]:
+        emb = Embedder(n_dims=4, random_state=0, **params).fit(texts, target)
+        assert emb.label_ratios_ is None and emb.vectors_.shape[1] == 4
+    with pytest.raises(ValueError, match="one label per text"):
+        Embedder(n_dims=4).fit(texts, y[:10])
+    X = Embedder(n_dims=4, random_state=0).fit_transform(texts, y)
+    assert X.vectors.shape[1] == 4 + 8
+
+
 # ---------------------------------------------------------------- vocabulary
 def test_vocabulary_reserved_ids_and_counts():
     texts = ["b a a", "c a b", "d"]
@@ -37,6 +91,26 @@ def test_vocabulary_reserved_ids_and_counts():
     assert emb.counts_.tolist() == [0, 2, 3, 2]  # c and d are out of vocabulary
     emb = Embedder(max_tokens=3, min_count=1, n_dims=2).fit(texts)
     assert emb.words_.tolist() == ["<pad>", "<unk>", "a"]  # the most frequent
+
+
+def test_min_count_auto_keeps_words_seen_once_only_for_very_short_texts():
+    # sentences: every text keeps a word seen twice, so words seen once go
+    sentences = ["the film was good", "the plot was dull", "a good cast"] * 10
+    sentences += [f"the word{i} was odd" for i in range(20)]
+    emb = Embedder(n_dims=2, random_state=0).fit(sentences)
+    assert emb.min_count_ == 2
+    assert "word0" not in emb.vocabulary_
+    # phrases: with min_count=2, 2 of 101 phrases (2% > 1%) would be '<unk>'
+    phrases = ["very good", "not bad", "awful"] * 33 + ["superb"]
+    phrases += ["splendid"]
+    emb = Embedder(n_dims=2, random_state=0).fit(phrases)
+    assert emb.min_count_ == 1
+    assert "superb" in emb.vocabulary_
+    # 1 of 105 texts lost (under 1%): an empty text (always '<unk>')
+    emb = Embedder(n_dims=2, random_state=0).fit(phrases[:-1] + [""] * 5)
+    assert emb.min_count_ == 2
+    emb = Embedder(min_count=3, n_dims=2, random_state=0).fit(phrases)
+    assert emb.min_count_ == 3
 
 
 def test_tokenisation_options():
@@ -201,7 +275,7 @@ def test_pipeline_learns_and_fine_tunes_the_table():
     test_texts, y_test = _reviews(200, seed=1)
     assert pipe.score(test_texts, y_test) > 0.9
     fitted_emb, fitted_clf = pipe[0], pipe[-1]
-    before = Embedder(n_dims=16, random_state=0).fit(texts).vectors_
+    before = Embedder(n_dims=16, random_state=0).fit(texts, y).vectors_
     assert_array_equal(fitted_emb.vectors_, before)  # the embedder is untouched
     tuned = fitted_clf.embeddings_
     changed = np.abs(tuned - before).max(axis=1) > 0
@@ -293,3 +367,16 @@ def test_regressor_and_partial_fit_read_token_sequences():
     before = clf.embeddings_.copy()
     clf.partial_fit(X, y)
     assert not np.array_equal(before, clf.embeddings_)
+
+
+def test_embedder_pickled_before_label_entries_adds_none():
+    texts = ["a good film", "a bad film", "good good", "bad bad"] * 3
+    emb = Embedder(n_dims=4, random_state=0).fit(texts)
+    state = dict(emb.__getstate__())
+    del state["label_dims"]  # as saved before the parameter existed
+    loaded = Embedder.__new__(Embedder)
+    loaded.__setstate__(state)
+    assert loaded.get_params()["label_dims"] == 0
+    np.testing.assert_array_equal(
+        loaded.transform(texts).ids(0), emb.transform(texts).ids(0)
+    )

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import randomized_svd
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._sequences import TokenSequences
@@ -30,6 +31,14 @@ _VECTOR_STD = 0.05
 # vectors of a 20,000-word vocabulary, with bounded memory on any corpus.
 _PPMI_MAX_TOKENS = 4_000_000
 _PPMI_CHUNK_TOKENS = 500_000
+# Root mean square, per text position, of the label entries: 8 times the
+# spread of the corpus vectors, so that the classifier finds the words'
+# class evidence at once (on MR, MPQA and Subj, scales 1 and 4 gave less).
+_LABEL_RMS = 8 * _VECTOR_STD
+# min_count='auto' keeps the words seen once when min_count=2 would leave
+# more than this share of the training texts without a vocabulary word
+# (MPQA: 5%; TREC, MR, Subj: none).
+_AUTO_MIN_COUNT_LOST = 0.01
 
 
 class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -38,7 +47,10 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     Texts are split into tokens, tokens mapped to ids in a vocabulary built
     on the training texts, and each id has a vector.  The vectors are learned
     from the training texts themselves (no labels needed, nothing
-    downloaded) or given by the user.
+    downloaded) or given by the user.  When :meth:`fit` gets class labels
+    (as it does in a :class:`~sklearn.pipeline.Pipeline` ending in a
+    classifier), each vector also gets ``label_dims`` entries per class
+    holding the word's class evidence (see ``label_dims``).
 
     The output is compact: a :class:`TokenSequences` holding the token ids
     and a reference to the vector table, not an ``(n, T, n_dims)`` array, so
@@ -86,9 +98,20 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     max_tokens : int, default=20000
         Size of the vocabulary, the padding and out-of-vocabulary tokens
         included: the most frequent ``max_tokens - 2`` tokens are kept.
-    min_count : int, default=2
+    min_count : int or 'auto', default='auto'
         Tokens seen fewer times in the training texts are out of
-        vocabulary (too rare to learn a vector for).
+        vocabulary (too rare to learn a vector for).  ``'auto'`` resolves
+        to 2, unless more than 1% of the training texts would then be left
+        with no vocabulary word at all (and so look alike, a row of
+        ``'<unk>'``), as happens with very short texts: then to 1, since a
+        word seen once is still all there is to go on.  On MPQA (phrases of
+        two words in the median, 5% of them made only of words seen once)
+        keeping those words raised the accuracy of
+        ``make_pipeline(Embedder(), LSTMClassifier())`` from 84.8% to
+        86.2%, on every fold (folds 0 to 4 of a 10-fold CV, 3 seeds each);
+        on sentence sets, where no text is lost (TREC, MR, Subj), they are
+        noise: 1 lowered TREC's from 85.0% to 83.3% (CV on its training
+        set).  The value used is ``min_count_``.
     window : int, default=5
         Co-occurrence window of ``vectors='ppmi'``, in tokens on each side
         (nearer words weigh more, as in word2vec).
@@ -96,6 +119,24 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Keep at most the last ``max_length`` tokens of each text (the end
         of a text is what an LSTM remembers best; Keras truncates the same
         way).  ``None`` keeps every token.
+    label_dims : int, default=8
+        Entries appended to every word vector per class when :meth:`fit`
+        gets class labels ``y`` (binary or multiclass; one set of entries
+        for two classes): the word's smoothed log-count ratio of each class
+        against the others, the feature of NBSVM (Wang & Manning, 2012),
+        repeated ``label_dims`` times so that the classifier's dropout on
+        the word vectors does not erase it.  A word that appears in the
+        texts of a class more often than that class's share of the texts
+        predicts gets a positive entry.  This starts a classifier from what
+        a bag-of-words model knows, which it would otherwise have to learn
+        from a few thousand sentences; fine-tuning then adapts it.  On
+        sentence classification sets it raised the accuracy of
+        ``make_pipeline(Embedder(), LSTMClassifier())`` by about 2 points
+        on MR, 3 on Subj and 1 on MPQA (one CV fold, 5 seeds), past TF-IDF
+        with logistic regression on Subj, level with it on MR and MPQA;
+        TREC's question types did not move.  0, ``y=None`` or a
+        continuous ``y`` adds nothing; the number added is
+        ``n_label_dims_``.
     trainable : bool, default=True
         Let LSTM estimators fine-tune the table (see above).  Fine-tuning is
         what makes text models good; keep the table frozen only with good
@@ -123,6 +164,17 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     n_missing_ : int or None
         Vocabulary words the given vectors lacked; None for learned or
         random vectors.
+    label_ratios_ : ndarray of shape (n_tokens, n_ratios) or None
+        Log-count ratio of each token for each class (one column for two
+        classes: the second class against the first), before scaling and
+        repetition; rows 0 and 1 (padding, ``'<unk>'``) are zero.  None
+        when no label entries were added.
+    min_count_ : int
+        The ``min_count`` used (``'auto'`` resolved).
+    n_label_dims_ : int
+        Label entries at the end of each vector (``label_dims`` times the
+        columns of ``label_ratios_``, or 0): ``vectors_`` has
+        ``n_dims + n_label_dims_`` columns (for learned or random vectors).
 
     See Also
     --------
@@ -134,11 +186,32 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     An empty text (no token) becomes a single ``'<unk>'`` token, so that
     every text gets a prediction.
 
+    The log-count ratio of word :math:`w` and class :math:`k` compares the
+    share of the texts of class :math:`k` that contain :math:`w` with the
+    same share among the other texts:
+
+    .. math::
+
+        r_k(w) = \\log \\frac{(n_{wk} + \\pi_k) / N_k}
+                            {(n_{w\\bar k} + 1 - \\pi_k) / N_{\\bar k}}
+
+    where :math:`n_{wk}` counts the texts of class :math:`k` containing
+    :math:`w`, :math:`N_k` the texts of class :math:`k` and :math:`\\pi_k`
+    their share; the bar means the other classes.  The pseudo-counts, one
+    text split in proportion to the classes, shrink rare words towards 0
+    (no evidence) whatever the class sizes.  The ratios are scaled to a
+    root mean square of 0.4 per text position (eight times the spread of
+    the learned vectors).  They are computed on the texts given to
+    :meth:`fit`, like everything else the embedder learns.
+
     References
     ----------
     O. Levy, Y. Goldberg and I. Dagan, "Improving distributional similarity
     with lessons learned from word embeddings", TACL 3, 2015 (PPMI with
     context-distribution smoothing, factorised by SVD).
+
+    S. Wang and C. D. Manning, "Baselines and bigrams: simple, good
+    sentiment and topic classification", ACL 2012 (log-count ratios).
 
     Examples
     --------
@@ -161,8 +234,9 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         "lowercase": ["boolean"],
         "tokenizer": [callable, None],
         "max_tokens": [Interval(Integral, 3, None, closed="left")],
-        "min_count": [Interval(Integral, 1, None, closed="left")],
+        "min_count": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "window": [Interval(Integral, 1, None, closed="left")],
+        "label_dims": [Interval(Integral, 0, None, closed="left")],
         "max_length": [Interval(Integral, 1, None, closed="left"), None],
         "trainable": ["boolean"],
         "output": [StrOptions({"tokens", "list", "array"})],
@@ -178,8 +252,9 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         lowercase=True,
         tokenizer=None,
         max_tokens=20000,
-        min_count=2,
+        min_count="auto",
         window=5,
+        label_dims=8,
         max_length=None,
         trainable=True,
         output="tokens",
@@ -193,6 +268,7 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.max_tokens = max_tokens
         self.min_count = min_count
         self.window = window
+        self.label_dims = label_dims
         self.max_length = max_length
         self.trainable = trainable
         self.output = output
@@ -206,14 +282,16 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         ----------
         X : iterable of str
             Training texts.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,), default=None
+            Class labels of the texts: each vector then gets their
+            log-count ratios (see ``label_dims``).  None, or a continuous
+            target, adds nothing.
 
         Returns
         -------
         self : Embedder
         """
-        self._fit(X)
+        self._fit(X, y)
         return self
 
     def fit_transform(self, X, y=None):
@@ -223,17 +301,17 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         ----------
         X : iterable of str
             Training texts.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,), default=None
+            Class labels of the texts (see :meth:`fit`).
 
         Returns
         -------
         X_out : TokenSequences, list of ndarray or ndarray
             See ``output``.
         """
-        return self._output(self._truncate(self._fit(X)))
+        return self._output(self._truncate(self._fit(X, y)))
 
-    def _fit(self, X):
+    def _fit(self, X, y=None):
         self._validate_params()
         if isinstance(self.vectors, str) and self.vectors not in ("ppmi", "random"):
             if not Path(self.vectors).is_file():
@@ -257,7 +335,8 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         counts = np.bincount(flat[flat >= 0], minlength=len(index)).tolist()
         names = list(index)
         # the most frequent tokens, ids by decreasing frequency (ties: a-z)
-        kept = [j for j, c in enumerate(counts) if c >= self.min_count]
+        self.min_count_ = self._min_count(counts, flat, lengths)
+        kept = [j for j, c in enumerate(counts) if c >= self.min_count_]
         kept.sort(key=lambda j: (-counts[j], names[j]))
         kept = kept[: self.max_tokens - 2]
         self.words_ = np.array([PAD, UNK] + [names[j] for j in kept], dtype=object)
@@ -279,11 +358,77 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             table = rs.uniform(-0.05, 0.05, (n_tokens, self.n_dims))
         else:
             table, self.n_missing_ = self._given_vectors(rs)
+        self.label_ratios_ = self._label_ratios(ids, y, len(texts))
+        self.n_label_dims_ = 0
+        if self.label_ratios_ is not None:
+            label = _scale_rms(self.label_ratios_, self.counts_, _LABEL_RMS)
+            label = np.repeat(label, self.label_dims, axis=1)
+            self.n_label_dims_ = label.shape[1]
+            table = np.hstack([table, label])
         table = np.asarray(table, dtype=_DTYPE)
         table[0] = 0
         self.vectors_ = table
         ids.vectors = table
         return ids
+
+    def __setstate__(self, state):
+        # embedders saved before label entries existed added none
+        super().__setstate__({"label_dims": 0, **state})
+
+    def _min_count(self, counts, flat, lengths):
+        """``min_count``, with 'auto' resolved on the token counts (see the
+        parameter): 2, or 1 if more than ``_AUTO_MIN_COUNT_LOST`` of the
+        texts would be left with no vocabulary word."""
+        if self.min_count != "auto":
+            return self.min_count
+        # the highest count of a token of each text (an empty text, -1 in
+        # ``flat``, is '<unk>' whatever min_count is: counted as kept)
+        seen = np.append(np.asarray(counts, dtype=np.int64), 2)[flat]
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        lost = np.maximum.reduceat(seen, starts) < 2
+        return 1 if lost.mean() > _AUTO_MIN_COUNT_LOST else 2
+
+    def _label_ratios(self, ids, y, n_samples):
+        """Log-count ratios of the tokens for the classes of ``y``, or None
+        (no labels, no class labels, or ``label_dims=0``)."""
+        if y is None or self.label_dims == 0:
+            return None
+        try:
+            kind = type_of_target(y)
+        except ValueError:  # e.g. label sequences for tagging
+            return None
+        if kind not in ("binary", "multiclass"):
+            return None
+        y = np.asarray(y)
+        if len(y) != n_samples:
+            raise ValueError(
+                f"y has {len(y)} labels for {n_samples} texts; pass one label per text."
+            )
+        _, y = np.unique(y, return_inverse=True)
+        n_class = np.bincount(y).astype(np.float64)
+        # texts of each class containing each token (a token counts once per text)
+        text = np.repeat(np.arange(n_samples), ids.lengths)
+        present = sp.csr_matrix(
+            (np.ones(len(text)), (ids._ids, text)),
+            shape=(len(self.words_), n_samples),
+        )
+        present.data[:] = 1.0
+        n_wk = np.asarray(
+            present
+            @ sp.csr_matrix(
+                (np.ones(n_samples), (np.arange(n_samples), y)),
+                shape=(n_samples, len(n_class)),
+            ).toarray()
+        )
+        share = n_class / n_samples
+        n_w = n_wk.sum(axis=1, keepdims=True)
+        inside = (n_wk + share) / n_class
+        outside = (n_w - n_wk + 1 - share) / (n_samples - n_class)
+        ratios = np.log(inside / outside)
+        if len(n_class) == 2:
+            ratios = ratios[:, 1:]  # the first class's is about its negative
+        ratios[:2] = 0
+        return ratios
 
     def _given_vectors(self, rs):
         """Vectors of the vocabulary from the user's dict, tuple or file."""
@@ -544,6 +689,15 @@ def _check_texts(X):
                 f"({text!r:.40})."
             )
     return texts
+
+
+def _scale_rms(values, counts, rms):
+    """``values`` (one row per token) scaled to a root mean square of ``rms``
+    over the tokens of the texts (rows weighted by ``counts``; padding and
+    ``'<unk>'`` left out)."""
+    weights = counts[2:, None].astype(np.float64)
+    mean_square = (weights * values[2:] ** 2).sum() / (weights.sum() * values.shape[1])
+    return values * (rms / np.sqrt(mean_square)) if mean_square > 0 else values
 
 
 def _ppmi_svd_vectors(seqs, n_tokens, n_dims, window, rs):
