@@ -84,8 +84,8 @@ print(f"Training: {fit_seconds:.0f} s, {pipe[-1].n_iter_} epochs")
 print(f"Test accuracy: {accuracy:.3f}")
 
 # %%
-# On this split, the defaults reached test accuracies between 0.774 and
-# 0.793 over ``random_state`` 0 to 4 (0.785 with ``random_state=0``, used
+# On this split, the defaults reached test accuracies between 0.793 and
+# 0.802 over ``random_state`` 0 to 4 (0.802 with ``random_state=0``, used
 # here; ``benchmarks/bench_sentiment.py``), against a median of 0.766 for a
 # PyTorch model of the same shape.  A convolutional network on pre-trained
 # word2vec vectors reaches about 0.81 (Kim, 2014, 10-fold

@@ -54,9 +54,9 @@ def test_default_text_pipeline_on_mr(data_dir):
     10 % test, as in the text issue.  Measured 0.785 with seed 0 before the
     embedder's label entries (0.774-0.793 over seeds 0-4, with
     dropout='auto' and pooling='auto': mean-pooled states for token input);
-    with them, 10-fold CV folds 0-1 give 0.786 against 0.780 for TF-IDF
-    (benchmarks/bench_defaults.py); the PyTorch references on this split are
-    0.755-0.766."""
+    with them 0.802 (0.793-0.802), and 10-fold CV folds 0-1 give 0.786
+    against 0.780 for TF-IDF (benchmarks/bench_defaults.py); the PyTorch
+    references on this split are 0.755-0.766."""
     folder = data_dir / "rt_polarity"
     if not folder.is_dir():
         pytest.skip("rt_polarity not available")
@@ -67,7 +67,7 @@ def test_default_text_pipeline_on_mr(data_dir):
     n = int(0.9 * len(texts))
     model = make_pipeline(Embedder(random_state=0), LSTMClassifier(random_state=0))
     model.fit(texts[:n], y[:n])
-    assert model.score(texts[n:], y[n:]) >= 0.76
+    assert model.score(texts[n:], y[n:]) >= 0.78
     assert not np.array_equal(model[-1].embeddings_, model[0].vectors_)  # tuned
 
 
