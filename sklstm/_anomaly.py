@@ -49,24 +49,32 @@ def shift_sequences(seqs, horizon):
     return inputs, targets, mask
 
 
-def state_distances(A, lengths_a, B, lengths_b):
+def cumulative_norms(H):
+    """Squared norm of the first ``m`` states of each trajectory, for every
+    ``m``: (n, T) float64, for :func:`state_distances`."""
+    return np.cumsum((H.astype(np.float64) ** 2).sum(axis=2), axis=1)
+
+
+def state_distances(A, lengths_a, B, lengths_b, *, norms_b=None):
     """Root mean squared distance between state trajectories.
 
     ``A`` (n_a, T_a, D) and ``B`` (n_b, T_b, D) hold the states of each
     sequence at each step, zero past its length.  Two sequences are compared
     over the steps they both have (all of them when the lengths agree):
     ``sqrt(sum_t |a_t - b_t|^2 / min(L_a, L_b))``.  Returns (n_a, n_b).
+    ``norms_b``, :func:`cumulative_norms` of ``B``, saves recomputing them
+    when ``B`` is compared with several batches.
     """
-    T = max(A.shape[1], B.shape[1])
-    A = np.pad(A, ((0, 0), (0, T - A.shape[1]), (0, 0))).astype(np.float64)
-    B = np.pad(B, ((0, 0), (0, T - B.shape[1]), (0, 0))).astype(np.float64)
-    # squared norms of the first m steps, for every m
-    norms_a = np.cumsum((A**2).sum(axis=2), axis=1)
-    norms_b = np.cumsum((B**2).sum(axis=2), axis=1)
+    norms_a = cumulative_norms(A)
+    norms_b = cumulative_norms(B) if norms_b is None else norms_b
     m = np.minimum(lengths_a[:, None], lengths_b[None, :])
     rows, cols = np.arange(len(A))[:, None], np.arange(len(B))[None, :]
     d2 = norms_a[rows, m - 1] + norms_b[cols, m - 1]
-    d2 -= 2 * (A.reshape(len(A), -1) @ B.reshape(len(B), -1).T)
+    # past the shorter of the two, one of them is zero: the common steps do
+    T = min(A.shape[1], B.shape[1])
+    a = A[:, :T].reshape(len(A), -1).astype(np.float64)
+    b = B[:, :T].reshape(len(B), -1).astype(np.float64, copy=False)
+    d2 -= 2 * (a @ b.T)
     return np.sqrt(np.maximum(d2, 0) / m)
 
 
@@ -535,12 +543,15 @@ horizon[, n_features]) or list of arrays
             snapshots, self.reference_states_, self.state_scales_, strict=True
         ):
             net = self._network(seqs, coefs)
+            # the reference in float64 and its norms, once for every batch
+            ref, norms = ref.astype(np.float64), cumulative_norms(ref)
             for b in predict_batches(seqs.lengths, _STATE_BATCH):
                 D = state_distances(
                     self._states(net, seqs, b),
                     seqs.lengths[b],
                     ref,
                     self.reference_lengths_,
+                    norms_b=norms,
                 )
                 scores[b] -= nearest_other(D) / scale
         return scores / len(snapshots)
