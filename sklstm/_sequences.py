@@ -72,6 +72,17 @@ class SequenceData:
             return self.data[i]
         return self.data[self.offsets[i] : self.offsets[i] + self.lengths[i]]
 
+    def repeat_steps(self, repeat):
+        """Read every step of every sequence ``repeat`` times in a row, in
+        place; returns ``self``."""
+        if repeat > 1:
+            axis = 0 if self.offsets is not None else 1
+            self.data = np.repeat(self.data, repeat, axis=axis)
+            self.lengths = self.lengths * repeat
+            if self.offsets is not None:
+                self.offsets = self.offsets * repeat
+        return self
+
     def batch(self, idx, *, dtype, xp):
         """Padded batch of the sequences ``idx`` as ``(F+1, T, B)`` on ``xp``.
 
@@ -96,20 +107,6 @@ class SequenceData:
             for j, i in enumerate(idx):
                 out[:F, : lengths[j], j] = self.sequence(i).T
         return xp.asarray(out), lengths
-
-
-def repeat_steps(seqs, repeat):
-    """:class:`SequenceData` with every step of every sequence read
-    ``repeat`` times in a row (``seqs`` itself for 1)."""
-    if repeat == 1:
-        return seqs
-    if seqs.offsets is None:
-        data = np.repeat(seqs.data, repeat, axis=1)
-        return SequenceData(data, seqs.lengths * repeat, None, seqs.kind, seqs.tokens)
-    data = np.repeat(seqs.data, repeat, axis=0)
-    return SequenceData(
-        data, seqs.lengths * repeat, seqs.offsets * repeat, seqs.kind, seqs.tokens
-    )
 
 
 class TokenSequences:

@@ -17,7 +17,6 @@ from sklstm._ctc import (
     min_frames,
 )
 from sklstm._functional import log_softmax
-from sklstm._sequences import repeat_steps
 from sklstm.metrics import character_error_rate, check_transcripts
 
 _LEXICON_MAX = 1000  # decoder='auto' chooses no larger lexicon
@@ -352,7 +351,7 @@ list of arrays of shape (n_timesteps_i, n_features)
         # a first fit resolves frame_repeat_ from the transcripts, and
         # repeats the steps then (_encode_targets)
         seqs = super()._check_X(X, reset=reset)
-        return seqs if reset else repeat_steps(seqs, self.frame_repeat_)
+        return seqs if reset else seqs.repeat_steps(self.frame_repeat_)
 
     def _encode_targets(self, y, seqs, first_call, classes=None):
         if y is None:
@@ -387,14 +386,6 @@ list of arrays of shape (n_timesteps_i, n_features)
             if self.lexicon is not None:  # fail before training, not after
                 self._encode_lexicon(_hashable(self.lexicon))
         index = {s: k + 1 for k, s in enumerate(self.classes_.tolist())}
-        if first_call:
-            self.frame_repeat_ = self._resolve_frame_repeat(transcripts, seqs)
-            repeated = repeat_steps(seqs, self.frame_repeat_)
-            seqs.data, seqs.lengths, seqs.offsets = (
-                repeated.data,
-                repeated.lengths,
-                repeated.offsets,
-            )
         Y = np.empty(len(transcripts), dtype=object)
         for i, t in enumerate(transcripts):
             unknown = [s for s in t if s not in index]
@@ -405,21 +396,26 @@ list of arrays of shape (n_timesteps_i, n_features)
                     "partial_fit, pass every symbol as classes= on the first call)."
                 )
             Y[i] = np.array([index[s] for s in t], dtype=np.intp)
-            if min_frames(Y[i]) > seqs.lengths[i]:
-                raise ValueError(
-                    f"y[{i}] = {_show(y[i])} needs at least {min_frames(Y[i])} "
-                    f"timesteps (one per label, and a blank between repeats), but "
-                    f"X[{i}] has only {seqs.lengths[i]}.  Use more frames per "
-                    "second (a smaller SpectrogramTransformer stack or hop_ms, "
-                    "or frame_repeat) or shorter transcripts."
-                )
+        need = np.array([min_frames(labels) for labels in Y], dtype=np.intp)
+        if first_call:  # the steps of X are read frame_repeat_ times from now on
+            self.frame_repeat_ = self._resolve_frame_repeat(need, seqs.lengths)
+            seqs.repeat_steps(self.frame_repeat_)
+        short = np.flatnonzero(need > seqs.lengths)
+        if short.size:
+            i = short[0]
+            raise ValueError(
+                f"y[{i}] = {_show(y[i])} needs at least {need[i]} "
+                f"timesteps (one per label, and a blank between repeats), but "
+                f"X[{i}] has only {seqs.lengths[i]}.  Use more frames per "
+                "second (a smaller SpectrogramTransformer stack or hop_ms, "
+                "or frame_repeat) or shorter transcripts."
+            )
         return Y, True
 
-    def _resolve_frame_repeat(self, transcripts, seqs):
+    def _resolve_frame_repeat(self, need, lengths):
         if self.frame_repeat != "auto":
             return int(self.frame_repeat)
-        need = np.array([min_frames(t) for t in transcripts])
-        return max(1, int(np.max(-(-need // np.maximum(seqs.lengths, 1)))))
+        return max(1, int(np.max(-(-need // np.maximum(lengths, 1)))))
 
     def _encode_lexicon(self, entries):
         labels, _ = check_transcripts(entries)
