@@ -30,48 +30,14 @@ SR = 8000  # 25 ms frames = 200 samples, 10 ms hop = 80 samples, n_fft = 256
 
 # The library's defaults are a speech front end (trimming, a floor, mean
 # removal, 3 frames a row: see test_defaults_are_the_speech_front_end).
-# Most tests here check the mechanics one plain frame per row, so they use
-# this subclass, whose only change is the plain defaults.
+# Most tests here check the mechanics one plain frame per row, so they build
+# the transformer with these plain settings unless they pass others.
 PLAIN = dict(fmin=0.0, normalise=False, trim_db=None, floor_db=None, stack=1)
 
 
-class SpectrogramTransformer(_Spectrogram):
-    def __init__(
-        self,
-        *,
-        sampling_rate=16000,
-        frame_ms=25.0,
-        hop_ms=10.0,
-        window="hann",
-        n_fft=None,
-        output="mel",
-        n_mels=40,
-        n_mfcc=13,
-        fmin=0.0,
-        fmax=None,
-        normalise=False,
-        trim_db=None,
-        floor_db=None,
-        stack=1,
-        warp=1.0,
-    ):
-        super().__init__(
-            sampling_rate=sampling_rate,
-            frame_ms=frame_ms,
-            hop_ms=hop_ms,
-            window=window,
-            n_fft=n_fft,
-            output=output,
-            n_mels=n_mels,
-            n_mfcc=n_mfcc,
-            fmin=fmin,
-            fmax=fmax,
-            normalise=normalise,
-            trim_db=trim_db,
-            floor_db=floor_db,
-            stack=stack,
-            warp=warp,
-        )
+def SpectrogramTransformer(**params):
+    """The library's transformer with the plain defaults of ``PLAIN``."""
+    return _Spectrogram(**{**PLAIN, **params})
 
 
 def _noise(n_samples, seed=0, n_clips=None):
@@ -516,7 +482,7 @@ def test_pickle_from_before_stack_loads_unstacked():
     spec = SpectrogramTransformer(sampling_rate=SR).fit(X)
     state = dict(spec.__getstate__())
     del state["stack"], state["warp"]  # as pickled before stacking and warping
-    old = SpectrogramTransformer.__new__(SpectrogramTransformer)
+    old = _Spectrogram.__new__(_Spectrogram)
     old.__setstate__(state)
     assert old.stack == 1 and old.warp == 1.0
     for a, b in zip(old.transform(X), spec.transform(X), strict=True):
