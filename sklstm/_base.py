@@ -2,7 +2,9 @@
 # BSD 3-Clause License.
 """BaseLSTM: parameters, the training loop, prediction and persistence.
 
-The loop reads top-down: ``fit -> _fit -> _fit_loop -> _train_step``.
+The loop reads top-down: ``fit -> _fit -> _fit_loop -> _train_step``;
+``settle_weights`` chooses the weights a fit returns (see
+``sklstm._callbacks.WeightGuard``).
 Subclasses supply the target handling (``_encode_targets``,
 ``_batch_targets``, ``_decode``) and the metric of ``score``.
 """
@@ -26,7 +28,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace, is_foreign_array, to_numpy
-from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
+from sklstm._callbacks import (
+    CURRENT,
+    DIVERGENCE_GROWTH,
+    EarlyStopping,
+    EpochPrinter,
+    ProgressBar,
+    WeightGuard,
+)
 from sklstm._functional import LOSSES
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import apply_gradients, make_optimizer
@@ -34,6 +43,7 @@ from sklstm._sequences import check_sequences, iter_batches, predict_batches
 
 _DTYPE = np.float32
 _PREDICT_BATCH = 256
+_PROBE_SIZE = 64  # training sequences that check the weights a fit returns
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
 
 
@@ -205,6 +215,67 @@ def flatten_valid(Y, lengths):
     """Concatenate the valid steps of padded per-timestep arrays (n, T, ...),
     sequence by sequence."""
     return Y[np.arange(Y.shape[1]) < np.asarray(lengths)[:, None]]
+
+
+def settle_weights(estimator, guard, stopper, outcome, *, validated, keep_best, fix):
+    """Leave the network with the weights a fit returns, and warn which when
+    they are not the expected ones; raise when none is usable.
+
+    ``outcome`` is how the loop ended: ``"max_iter"``, ``"stopped"`` (early
+    stopping), ``"interrupted"`` (Ctrl-C) or ``("diverged", loss)``.  The
+    expected weights are the best epoch's by the monitored value
+    (``keep_best``; a validation loss when ``validated``) or the last
+    epoch's; see :class:`~sklstm._callbacks.WeightGuard` for the fallbacks.
+    ``fix`` is the advice of the divergence messages.
+    """
+    monitor = "validation loss" if validated else "training loss"
+    best = (None, None)
+    if stopper.best_params is not None:
+        best = (
+            f"the weights of epoch {stopper.best_epoch} (the best {monitor}, "
+            f"{-stopper.best:.4g})",
+            stopper.best_params,
+        )
+    epoch = estimator.n_iter_ + 1
+    if outcome == "interrupted":
+        # the weights reached mid-epoch only when no epoch has ended
+        during = (f"the weights reached during epoch {epoch}", CURRENT)
+        kept = guard.settle([best] if estimator.n_iter_ else [best, during])
+        if kept is None:
+            raise KeyboardInterrupt
+        warnings.warn(
+            f"Training interrupted by the user in epoch {epoch}; keeping {kept}.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
+        return
+    if outcome in ("max_iter", "stopped"):
+        last = (f"the weights of epoch {estimator.n_iter_}", CURRENT)
+        expected = best if keep_best else last
+        kept = guard.settle([expected, last, best])
+        if kept == expected[0]:
+            return
+        cause = f"{expected[0]} are not finite or have exploded"
+    else:
+        loss = outcome[1]
+        if math.isfinite(loss):
+            cause = (
+                f"the training loss became {loss:.3g} in epoch {epoch}, over "
+                f"{DIVERGENCE_GROWTH:g} times that of an untrained model "
+                f"({guard.reference:.3g})"
+            )
+        else:
+            cause = f"the training loss became NaN or infinite in epoch {epoch}"
+        kept = guard.settle([best])
+    if kept is None:
+        raise ValueError(
+            f"Training diverged: {cause}; no usable model was found. {fix}"
+        )
+    warnings.warn(
+        f"Training diverged: {cause}; training stopped and {kept} were kept. {fix}",
+        UserWarning,
+        stacklevel=_user_stacklevel(),
+    )
 
 
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
@@ -532,10 +603,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     ):
         early = val_idx is not None
         callbacks, stopper = self._callbacks(net, early)
+        guard = self._weight_guard(net, seqs, Y, sw, train_idx, xp, incremental)
         if early:
             self.validation_scores_ = self.validation_scores_ or []
         rs = self._random_state
-        stopped = False
+        first_epoch = self.n_iter_ + 1
+        outcome = "max_iter"
         try:
             for _ in range(max_epochs):
                 t0 = time.time()
@@ -547,6 +620,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                         random_state=rs,
                     )
                 )
+                guard.on_epoch_begin(self.n_iter_ + 1, self.n_iter_ + 1 == first_epoch)
                 for cb in callbacks:
                     cb.on_epoch_begin(self.n_iter_ + 1, len(batches))
                 total, weight = 0.0, 0.0
@@ -554,13 +628,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     idx = train_idx[b]
                     with np.errstate(over="ignore", invalid="ignore"):
                         loss = self._train_step(net, opts, seqs, Y, sw, idx, xp)
-                    if not math.isfinite(loss):
-                        self._diverged(stopper)
-                        return
+                    if guard.diverged(loss):
+                        outcome = ("diverged", loss)
+                        break
                     w = float(sw[idx].sum())
                     total, weight = total + loss * w, weight + w
                     for cb in callbacks:
                         cb.on_batch_end(k, loss)
+                if outcome != "max_iter":
+                    break
                 self.n_iter_ += 1
                 self.t_ += len(train_idx)
                 self.loss_ = total / weight
@@ -585,7 +661,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 if early and stopper.best_epoch == self.n_iter_:
                     self.best_validation_score_ = logs["validation_score"]
                 if stop:
-                    stopped = True
+                    outcome = "stopped"
                     if self.verbose:
                         print(
                             f"Stopped after {self.n_iter_} epochs: no improvement "
@@ -593,38 +669,44 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                         )
                     break
         except KeyboardInterrupt:
-            warnings.warn(
-                "Training interrupted by the user; keeping the best "
-                "weights found so far.",
-                UserWarning,
-                stacklevel=4,
-            )
-            stopped = True
-        if early:
-            stopper.restore()
-        if not stopped and not incremental and max_epochs == self.max_iter:
+            outcome = "interrupted"
+        settle_weights(
+            self,
+            guard,
+            stopper,
+            outcome,
+            validated=early,
+            keep_best=early,
+            fix=f"Lower learning_rate_init (now {self.learning_rate_init:g})"
+            + (", set clip_norm" if self.clip_norm is None else "")
+            + " or scale X (e.g. with sklstm.preprocessing.Normaliser) and y.",
+        )
+        if outcome == "max_iter" and not incremental and max_epochs == self.max_iter:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=_user_stacklevel(),
             )
 
-    def _diverged(self, stopper):
-        if stopper.best_params is not None:
-            stopper.restore()
-            warnings.warn(
-                f"The training loss became NaN or infinite in epoch {self.n_iter_ + 1};"
-                " training stopped and the best weights so far were restored. Lower "
-                "learning_rate_init or set clip_norm.",
-                UserWarning,
-                stacklevel=5,
-            )
-            return
-        raise ValueError(
-            f"The training loss became NaN or infinite in epoch {self.n_iter_ + 1}; "
-            "no usable model was found. Lower learning_rate_init, set clip_norm, or "
-            "scale the inputs (e.g. with StandardScaler)."
+    def _weight_guard(self, net, seqs, Y, sw, train_idx, xp, incremental):
+        """The :class:`WeightGuard` of a fit, probing on up to
+        ``_PROBE_SIZE`` weighted training sequences."""
+        idx = train_idx[sw[train_idx] > 0][:_PROBE_SIZE]
+        X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
+
+        def probe(zero=False):
+            Z, _ = net.forward(X, lengths, training=False)
+            if zero:
+                Z = xp.zeros_like(Z)
+            with np.errstate(all="ignore"):
+                return float(self._batch_loss(Z, Y, sw, idx, lengths, xp)[0])
+
+        return WeightGuard(
+            net.trainable_arrays(),
+            probe,
+            probe(zero=True),
+            start_usable=self.n_iter_ > 0,
         )
 
     def _train_step(self, net, opts, seqs, Y, sw, idx, xp):

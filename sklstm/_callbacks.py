@@ -6,8 +6,11 @@ A callback that wants training to stop returns ``True`` from
 ``on_epoch_end`` (no exceptions are used for control flow).
 """
 
+import math
 import sys
 import time
+
+import numpy as np
 
 
 class Callback:
@@ -140,3 +143,122 @@ class EarlyStopping(Callback):
         if isinstance(self.params, (list, tuple)):
             return self.params
         return [self.params]
+
+
+# A batch loss this many times the reference (the loss of an untrained
+# model) means the weights have exploded: no run that learns gets there.
+DIVERGENCE_GROWTH = 100.0
+REFERENCE_FLOOR = 1e-3
+
+
+class WeightGuard:
+    """Chooses the weights a fit returns, and tells when training diverged.
+
+    A fit only returns *checked* weights: finite parameters whose loss on a
+    fixed probe batch of training data (``probe()``, without dropout) is
+    finite and under ``growth * reference``, where ``reference`` is the
+    loss of a model that knows nothing (the larger of the all-zero scores'
+    loss and that of the weights the fit started from, at least
+    ``REFERENCE_FLOOR``).  A batch loss that
+    is not finite or above the same limit means training diverged.
+
+    When the last weights fail the check, or training diverged or was
+    interrupted, the guard tries candidates in order and keeps the first
+    that passes: the snapshot of the best epoch (by validation loss, else
+    training loss; it is given by the caller), the weights the current
+    epoch started from (those of the epoch before), and the weights the
+    fit started from when they are a trained model (``warm_start``,
+    ``partial_fit``); as a loss measured over an epoch does not vouch for
+    the weights its last update made, the weights the epoch before started
+    from are tried too.  The weights of a fresh network are never returned.
+
+    Parameters
+    ----------
+    params : list of arrays
+        The arrays the optimizer updates in place.
+    probe : callable
+        ``probe()`` returns the loss of the current weights on the probe
+        batch.
+    reference : float
+        Loss of a model that knows nothing on the probe batch.
+    start_usable : bool
+        Whether the weights before the fit are a trained model.
+    growth : float, default=DIVERGENCE_GROWTH
+    """
+
+    def __init__(
+        self, params, probe, reference, *, start_usable, growth=DIVERGENCE_GROWTH
+    ):
+        self.params, self.probe = list(params), probe
+        start_loss = probe()
+        if not math.isfinite(start_loss):
+            start_loss = 0.0
+        # the floor keeps a weight penalty or rounding on data the untrained
+        # model already fits (all-zero targets) from counting as divergence
+        self.reference = max(float(reference), start_loss, REFERENCE_FLOOR)
+        self.limit = growth * self.reference
+        self.start = self._copy() if start_usable else None
+        # (arrays, label) of the weights the current and the previous epoch
+        # started from: the last update of an epoch can break its weights
+        self.epoch_start = self.previous = (None, None)
+
+    def _copy(self):
+        return [p.copy() for p in self.params]
+
+    def on_epoch_begin(self, epoch, first):
+        """Keep the weights ``epoch`` starts from, and those the epoch
+        before started from, unless they are those the fit started from
+        (``first``)."""
+        if first:
+            return
+        older, older_label = self.previous
+        self.previous = self.epoch_start
+        buffers = older if older is not None else self._copy()
+        for buf, p in zip(buffers, self.params, strict=True):
+            buf[...] = p
+        self.epoch_start = (buffers, f"the weights after epoch {epoch - 1}")
+
+    def diverged(self, loss):
+        """Whether a batch loss shows divergence: NaN, infinite, or more than
+        ``growth`` times the reference."""
+        return not math.isfinite(loss) or loss > self.limit
+
+    def check(self):
+        """Whether the current weights are finite and their probe loss is
+        under the limit."""
+        # a float64 sum is NaN or infinite exactly when an entry is (on
+        # NumPy and CuPy alike)
+        if not all(math.isfinite(float(p.sum(dtype=np.float64))) for p in self.params):
+            return False
+        with np.errstate(all="ignore"):
+            loss = self.probe()
+        return math.isfinite(loss) and loss <= self.limit
+
+    def settle(self, candidates):
+        """Load the first candidate that passes :meth:`check` and return its
+        label, or None when none does (the caller then raises).
+
+        ``candidates`` is a list of ``(label, arrays)``; ``arrays`` is
+        :data:`CURRENT` for the current weights, None for a snapshot that
+        does not exist.  The epoch's and the fit's starting weights are
+        tried after them.
+        """
+        tried = [
+            *candidates,
+            self.epoch_start[::-1],
+            self.previous[::-1],
+            ("the weights this fit started from", self.start),
+        ]
+        current = self._copy()
+        for label, arrays in tried:
+            if arrays is None:
+                continue
+            source = current if arrays is CURRENT else arrays
+            for p, saved in zip(self.params, source, strict=True):
+                p[...] = saved
+            if self.check():
+                return label
+        return None
+
+
+CURRENT = object()  # WeightGuard.settle's name for the weights as they are

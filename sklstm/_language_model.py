@@ -19,15 +19,18 @@ from sklstm._base import (
     _DTYPE,
     _PREDICT_BATCH,
     _hidden_sizes,
+    _user_stacklevel,
     keeps_state_on_error,
+    settle_weights,
 )
-from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar
+from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar, WeightGuard
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import apply_gradients, make_optimizer
 from sklstm._sequences import SequenceData, TokenSequences, predict_batches
 
 _UNK = 1  # Embedder's id of <unk>; output k predicts id k + 1
+_PROBE_CHUNKS = 4  # chunks of training text that check the weights fit returns
 
 
 class LSTMLanguageModel(BaseEstimator):
@@ -277,14 +280,14 @@ class LSTMLanguageModel(BaseEstimator):
             for o in opts:
                 if o is not None:
                     o.learning_rate = self.learning_rate_init
-        self._fit_loop(net, opts, train, val, xp)
+        self._fit_loop(net, opts, train, val, xp, first)
         self.coefs_ = net.get_coefs()
         self.embeddings_ = net.get_embeddings()
         self.start_state_ = self._read_state(net, train, xp)
         self._optimizers = [o if o is None else o.to(np) for o in opts]
         return self
 
-    def _fit_loop(self, net, opts, train, val, xp):
+    def _fit_loop(self, net, opts, train, val, xp, first):
         callbacks = []
         if self.verbose >= 2:
             callbacks.append(ProgressBar())
@@ -294,83 +297,90 @@ class LSTMLanguageModel(BaseEstimator):
         stopper = EarlyStopping(
             self.tol, 0, params=net.trainable_arrays(), monitor=monitor
         )
+        probe = train[: _PROBE_CHUNKS * self.bptt * self.batch_size]
+        guard = WeightGuard(
+            net.trainable_arrays(),
+            lambda: self._stream_loss(net, probe, xp)[0],
+            # the loss of uniform scores over the vocabulary
+            math.log(self._n_tokens - 1),
+            start_usable=not first,
+        )
         rs = self._random_state
-        stopped = False
-        for _ in range(self.max_iter):
-            t0 = time.time()
-            offset = int(rs.randint(self.bptt)) if len(train) > 4 * self.bptt else 0
-            grid = _stream_grid(train[offset:], self.batch_size)
-            starts = range(0, len(grid) - 1, self.bptt)
-            for cb in callbacks:
-                cb.on_epoch_begin(self.n_iter_ + 1, len(starts))
-            state, total, count = None, 0.0, 0
-            for k, t in enumerate(starts):
-                ids = grid[t : t + self.bptt + 1]
-                loss, state = self._train_step(net, opts, ids, state, xp)
-                if not math.isfinite(loss):
-                    self._diverged(stopper)
-                    return
-                n = (len(ids) - 1) * ids.shape[1]
-                total, count = total + loss * n, count + n
+        first_epoch = self.n_iter_ + 1
+        outcome = "max_iter"
+        try:
+            for _ in range(self.max_iter):
+                t0 = time.time()
+                offset = int(rs.randint(self.bptt)) if len(train) > 4 * self.bptt else 0
+                grid = _stream_grid(train[offset:], self.batch_size)
+                starts = range(0, len(grid) - 1, self.bptt)
+                guard.on_epoch_begin(self.n_iter_ + 1, self.n_iter_ + 1 == first_epoch)
                 for cb in callbacks:
-                    cb.on_batch_end(k, loss)
-            self.n_iter_ += 1
-            self.loss_curve_.append(total / count)
-            seconds = time.time() - t0
-            logs = {
-                "epoch": self.n_iter_,
-                "loss": self.loss_curve_[-1],
-                "validation_loss": None,
-                "validation_score": None,
-                "learning_rate": opts[0].learning_rate,
-                "tokens_per_s": count / seconds,
-                "time": seconds,
-            }
-            if len(val):
-                val_loss = self._stream_loss(net, val, xp)[0]
-                self.validation_scores_.append(-val_loss)
-                logs["validation_loss"], logs["validation_score"] = val_loss, -val_loss
-                logs["validation_perplexity"] = math.exp(min(val_loss, 700.0))
-            self.history_.append(logs)
-            for cb in callbacks:
-                cb.on_epoch_end(self.n_iter_, logs)
-            stopper.on_epoch_end(self.n_iter_, logs)
-            if len(val) and stopper.best_epoch == self.n_iter_:
-                self.best_validation_score_ = -logs["validation_loss"]
-            if stopper.count >= self.n_iter_no_change:  # epochs without tol gain
-                stopped = True
-                break
-            if stopper.count > 0:  # anneal on a plateau
-                for o in opts:
-                    if o is not None:
-                        o.learning_rate /= 4.0
-        stopper.restore()
-        if not stopped:
+                    cb.on_epoch_begin(self.n_iter_ + 1, len(starts))
+                state, total, count = None, 0.0, 0
+                for k, t in enumerate(starts):
+                    ids = grid[t : t + self.bptt + 1]
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        loss, state = self._train_step(net, opts, ids, state, xp)
+                    if guard.diverged(loss):
+                        outcome = ("diverged", loss)
+                        break
+                    n = (len(ids) - 1) * ids.shape[1]
+                    total, count = total + loss * n, count + n
+                    for cb in callbacks:
+                        cb.on_batch_end(k, loss)
+                if outcome != "max_iter":
+                    break
+                self.n_iter_ += 1
+                self.loss_curve_.append(total / count)
+                seconds = time.time() - t0
+                logs = {
+                    "epoch": self.n_iter_,
+                    "loss": self.loss_curve_[-1],
+                    "validation_loss": None,
+                    "validation_score": None,
+                    "learning_rate": opts[0].learning_rate,
+                    "tokens_per_s": count / seconds,
+                    "time": seconds,
+                }
+                if len(val):
+                    val_loss = self._stream_loss(net, val, xp)[0]
+                    self.validation_scores_.append(-val_loss)
+                    logs["validation_loss"] = val_loss
+                    logs["validation_score"] = -val_loss
+                    logs["validation_perplexity"] = math.exp(min(val_loss, 700.0))
+                self.history_.append(logs)
+                for cb in callbacks:
+                    cb.on_epoch_end(self.n_iter_, logs)
+                stopper.on_epoch_end(self.n_iter_, logs)
+                if len(val) and stopper.best_epoch == self.n_iter_:
+                    self.best_validation_score_ = -logs["validation_loss"]
+                if stopper.count >= self.n_iter_no_change:  # epochs without tol gain
+                    outcome = "stopped"
+                    break
+                if stopper.count > 0:  # anneal on a plateau
+                    for o in opts:
+                        if o is not None:
+                            o.learning_rate /= 4.0
+        except KeyboardInterrupt:
+            outcome = "interrupted"
+        settle_weights(
+            self,
+            guard,
+            stopper,
+            outcome,
+            validated=len(val) > 0,
+            keep_best=True,
+            fix=f"Lower learning_rate_init (now {self.learning_rate_init:g})"
+            + (" or set clip_norm." if self.clip_norm is None else "."),
+        )
+        if outcome == "max_iter":
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
-
-    def _diverged(self, stopper):
-        """A NaN or infinite loss: keep the best epoch's weights if there is
-        one (with a warning), else there is no usable model."""
-        message = (
-            f"The training loss became NaN or infinite in epoch {self.n_iter_ + 1}"
-        )
-        if stopper.best_params is None:
-            raise ValueError(
-                f"{message}; no usable model was found. Lower "
-                "learning_rate_init or set clip_norm."
-            )
-        stopper.restore()
-        warnings.warn(
-            f"{message}; training stopped and the weights of the best epoch were "
-            "restored. Lower learning_rate_init or set clip_norm.",
-            UserWarning,
-            stacklevel=4,
-        )
 
     def _train_step(self, net, opts, ids, state, xp):
         """One chunk: forward from ``state``, backward, update; returns the
@@ -649,6 +659,12 @@ class LSTMLanguageModel(BaseEstimator):
                 f"{type(X).__name__}."
             )
         if reset:
+            if X.n_tokens <= _UNK + 1:
+                raise ValueError(
+                    f"X has a vocabulary of {X.n_tokens} token(s): no word besides "
+                    "padding and '<unk>', so there is nothing to predict.  Give the "
+                    "Embedder more text, or lower its min_count / raise max_tokens."
+                )
             words = X.words
             if words is None:
                 words = np.array([str(i) for i in range(X.n_tokens)], dtype=object)

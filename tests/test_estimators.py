@@ -281,7 +281,9 @@ def test_divergence_in_first_epoch_is_a_clear_error():
         reg.predict(X)
 
 
-def test_later_divergence_restores_the_best_weights():
+def test_sgd_whose_first_update_explodes_has_no_usable_model():
+    # one batch per epoch: epoch 1's loss is that of the initial weights and
+    # its update explodes them; that "best" snapshot must not be returned
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(40, 5, 1)), rng.normal(size=40)
     reg = LSTMRegressor(
@@ -292,10 +294,155 @@ def test_later_divergence_restores_the_best_weights():
         max_iter=20,
         random_state=0,
     )
-    with pytest.warns(UserWarning, match="NaN or infinite"):
+    with pytest.raises(ValueError, match="no usable model"):
         reg.fit(X, y)
+    assert not hasattr(reg, "coefs_")
+
+
+def _tiny_fits():
+    """(name, estimator factory, fit arguments) of every estimator trained
+    by the shared loop, on tiny data."""
+    from sklstm import Embedder, LSTMTranscriber
+
+    rng = np.random.RandomState(0)
+    X, labels = first_step_task(48, 5, rng)
+    values = X[:, 0, 0] + 0.1 * rng.normal(size=48)
+    words = [[np.eye(3)[i % 3]] * 3 + [np.zeros(3)] for i in range(48)]
+    texts = [f"{'good' if i % 2 else 'bad'} film number {i}" for i in range(48)]
+    return [
+        ("classifier", lambda **kw: LSTMClassifier(**kw), (X, labels)),
+        ("regressor", lambda **kw: LSTMRegressor(**kw), (X, values)),
+        ("detector", lambda **kw: LSTMAnomalyDetector(horizon=2, **kw), (X,)),
+        (
+            "transcriber",
+            lambda **kw: LSTMTranscriber(**kw),
+            (np.array(words), ["abc"[i % 3] for i in range(48)]),
+        ),
+        (
+            "embedder pipeline",
+            lambda **kw: make_pipeline(
+                Embedder(vectors="random", n_dims=8, random_state=0),
+                LSTMClassifier(**kw),
+            ),
+            (texts, labels),
+        ),
+    ]
+
+
+TINY_FITS = _tiny_fits()
+
+
+@pytest.mark.parametrize(
+    "name, make, data", TINY_FITS, ids=[name for name, *_ in TINY_FITS]
+)
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(solver="adam", learning_rate_init=1e6),
+        dict(solver="sgd", learning_rate_init=1e6, clip_norm=None),
+        dict(solver="rmsprop", learning_rate_init=1e38, clip_norm=None),
+    ],
+    ids=["adam-1e6", "sgd-1e6", "rmsprop-1e38"],
+)
+def test_an_exploding_fit_never_returns_a_model(name, make, data, params):
+    est = make(hidden_layer_sizes=3, max_iter=3, random_state=0, **params)
+    with pytest.raises(ValueError, match="Training diverged.*learning_rate_init"):
+        est.fit(*data)
+
+
+def _sabotaged(monkeypatch, Estimator, at_step, action):
+    """Make the ``at_step``-th training step (1-based) of ``Estimator``
+    ``action(net)`` after its update: 'nan' returns a NaN loss, 'explode'
+    multiplies the weights by 1e20, 'interrupt' raises KeyboardInterrupt."""
+    original, steps = Estimator._train_step, []
+
+    def step(self, net, *args):
+        steps.append(1)
+        if len(steps) == at_step and action == "interrupt":
+            raise KeyboardInterrupt
+        loss = original(self, net, *args)
+        if len(steps) == at_step and action == "explode":
+            net.params *= 1e20
+        if len(steps) == at_step and action == "nan":
+            return float("nan")
+        return loss
+
+    monkeypatch.setattr(Estimator, "_train_step", step)
+    return steps
+
+
+def _adding(n=64):
+    X, y = adding_task(n, 6, np.random.RandomState(0))
+    return X, y
+
+
+GUARDED = dict(hidden_layer_sizes=6, batch_size=16, random_state=0)  # 4 steps/epoch
+
+
+def test_a_nan_loss_keeps_the_best_epoch(monkeypatch):
+    X, y = _adding()
+    clean = LSTMRegressor(**GUARDED, max_iter=3).fit(X, y)
+    assert np.argmin(clean.loss_curve_) == 2
+    _sabotaged(monkeypatch, LSTMRegressor, 4 * 3 + 2, "nan")  # in epoch 4
+    with pytest.warns(UserWarning, match=r"epoch 4.*weights of epoch 3 \(the best"):
+        reg = LSTMRegressor(**GUARDED, max_iter=10).fit(X, y)
+    for got, want in zip(reg.coefs_, clean.coefs_, strict=True):
+        for key in want:
+            assert_array_equal(got[key], want[key])
+
+
+def test_weights_broken_by_an_epochs_last_update_are_not_kept(monkeypatch):
+    # the best epoch by training loss is epoch 3, but its last update blew
+    # the weights up: the loss of epoch 3 was measured before it
+    X, y = _adding()
+    clean = LSTMRegressor(**GUARDED, max_iter=2).fit(X, y)
+    _sabotaged(monkeypatch, LSTMRegressor, 4 * 3, "explode")
+    with pytest.warns(UserWarning, match="the weights after epoch 2 were kept"):
+        reg = LSTMRegressor(**GUARDED, max_iter=10).fit(X, y)
+    for got, want in zip(reg.coefs_, clean.coefs_, strict=True):
+        for key in want:
+            assert_array_equal(got[key], want[key])
     assert np.all(np.isfinite(reg.predict(X)))
-    assert all(np.isfinite(loss) for loss in reg.loss_curve_)
+
+
+def test_weights_broken_by_the_last_update_are_replaced(monkeypatch):
+    X, y = _adding()
+    _sabotaged(monkeypatch, LSTMRegressor, 4 * 3, "explode")
+    with pytest.warns(UserWarning, match="epoch 3 are not finite or have exploded"):
+        reg = LSTMRegressor(**GUARDED, max_iter=3).fit(X, y)
+    assert all(np.isfinite(v).all() for c in reg.coefs_ for v in c.values())
+    assert reg.score(X, y) > -1
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_ctrl_c_keeps_the_best_epoch_and_says_so(monkeypatch, early_stopping):
+    X, y = _adding(120)
+    kw = dict(GUARDED, early_stopping=early_stopping, n_iter_no_change=50)
+    clean = LSTMRegressor(**kw, max_iter=6).fit(X, y)
+    scores = (
+        clean.validation_scores_ if early_stopping else -np.array(clean.loss_curve_)
+    )
+    best = int(np.argmax(scores)) + 1
+    steps_per_epoch = 7 if early_stopping else 8  # 108 or 120 sequences
+    _sabotaged(monkeypatch, LSTMRegressor, steps_per_epoch * 6 + 2, "interrupt")
+    monitor = "validation" if early_stopping else "training"
+    with pytest.warns(
+        UserWarning, match=f"epoch 7; keeping the weights of epoch {best} .*{monitor}"
+    ):
+        reg = LSTMRegressor(**kw, max_iter=50).fit(X, y)
+    assert reg.n_iter_ == 6
+    best_fit = LSTMRegressor(**kw, max_iter=best).fit(X, y)
+    for got, want in zip(reg.coefs_, best_fit.coefs_, strict=True):
+        for key in want:
+            assert_array_equal(got[key], want[key])
+
+
+def test_ctrl_c_in_the_first_epoch_keeps_a_fitted_model(monkeypatch):
+    X, y = _adding()
+    _sabotaged(monkeypatch, LSTMRegressor, 3, "interrupt")
+    with pytest.warns(UserWarning, match="weights reached during epoch 1"):
+        reg = LSTMRegressor(**GUARDED, max_iter=10).fit(X, y)
+    assert reg.n_iter_ == 0 and np.all(np.isfinite(reg.predict(X)))
 
 
 def test_sample_and_class_weights_shift_predictions():
@@ -705,3 +852,16 @@ def test_regressor_saved_before_normalise_y_loads_and_predicts():
     loaded = pickle.loads(pickle.dumps(reg))
     assert_array_equal(loaded.predict(X), expected)
     assert loaded.get_params()["normalise_y"] is False
+
+
+def test_threads_predicting_at_once_agree_with_serial():
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = first_step_task(64, 6, np.random.RandomState(0))
+    clf = LSTMClassifier(**FAST).fit(X, y)
+    parts = np.array_split(np.arange(64), 8)
+    serial = [clf.predict_proba(X[p]) for p in parts]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda p: clf.predict_proba(X[p]), parts * 4))
+    for k, proba in enumerate(threaded):
+        assert_array_equal(proba, serial[k % len(parts)])

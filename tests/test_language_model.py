@@ -248,10 +248,65 @@ def test_divergence_keeps_the_best_epoch_or_fails_clearly(corpus, monkeypatch):
     steps.update(n=0, limit=10**9)
     LSTMLanguageModel(**FAST, max_iter=1).fit(X)
     steps.update(limit=steps["n"] + 1, n=0)
-    with pytest.warns(UserWarning, match="best epoch were restored"):
+    with pytest.warns(UserWarning, match="weights of epoch 1 .* were kept"):
         lm = LSTMLanguageModel(**FAST, max_iter=3).fit(X)
     assert lm.n_iter_ == 1
     assert np.isfinite(lm.score(X[:5]))
+
+
+def test_an_exploding_fit_is_a_clear_error(corpus):
+    X = Embedder(vectors="random", n_dims=8, random_state=0).fit_transform(
+        corpus[0][:300]
+    )
+    lm = LSTMLanguageModel(**FAST, max_iter=2, learning_rate_init=1e6, clip_norm=None)
+    with pytest.raises(ValueError, match="Training diverged.*learning_rate_init"):
+        lm.fit(X)
+    assert not hasattr(lm, "coefs_")
+
+
+def test_ctrl_c_keeps_the_best_epoch(corpus, monkeypatch):
+    X = Embedder(vectors="random", n_dims=8, random_state=0).fit_transform(
+        corpus[0][:600]
+    )
+    steps, original = [], LSTMLanguageModel._train_step
+    clean = LSTMLanguageModel(**FAST, max_iter=2).fit(X)
+    best = int(np.argmax(clean.validation_scores_)) + 1
+
+    def counted(self, *args):
+        steps.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(LSTMLanguageModel, "_train_step", counted)
+    LSTMLanguageModel(**FAST, max_iter=1).fit(X)
+    per_epoch, at = len(steps), len(steps) * 2 + 1  # the first step of epoch 3
+
+    def interrupted(self, *args):
+        steps.append(1)
+        if len(steps) == per_epoch + at:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(LSTMLanguageModel, "_train_step", interrupted)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lm = LSTMLanguageModel(**FAST, max_iter=10).fit(X)
+    messages = [str(w.message) for w in caught]
+    assert any(
+        f"interrupted by the user in epoch 3; keeping the weights of epoch {best} "
+        "(the best validation loss" in m
+        for m in messages
+    ), messages
+    assert lm.n_iter_ == 2
+    assert_array_equal(lm.embeddings_, clean.embeddings_)
+    assert lm.predict(X[:3]).shape == (3,)
+
+
+def test_a_vocabulary_without_words_is_refused_at_fit():
+    X = Embedder(vectors="random", n_dims=4, min_count=5).fit_transform(
+        ["one two three four"] * 3
+    )
+    with pytest.raises(ValueError, match="no word besides"):
+        LSTMLanguageModel(**FAST).fit(X)
 
 
 def test_frozen_table_is_left_as_given(corpus):
