@@ -128,7 +128,8 @@ class TokenSequences:
         Token ids of each text; each text has at least one token.  Id 0 is
         reserved for padding and never appears inside a text.
     vectors : ndarray of shape (n_tokens, n_dims)
-        The vector table; row ``i`` is the vector of id ``i``.
+        The vector table; row ``i`` is the vector of id ``i``.  Every value
+        must be finite (no NaN or inf).
     trainable : bool, default=True
         Whether estimators may fine-tune the table while they fit.
     words : array-like of str of shape (n_tokens,), default=None
@@ -159,6 +160,7 @@ class TokenSequences:
                 "vectors must be a 2-D float array (n_tokens, n_dims); got "
                 f"{vectors.dtype} with shape {vectors.shape}."
             )
+        _check_vectors(vectors, "vectors")
         seqs = [np.asarray(s) for s in ids]
         for i, s in enumerate(seqs):
             if s.ndim != 1 or not (np.issubdtype(s.dtype, np.integer) or s.size == 0):
@@ -258,6 +260,18 @@ class TokenSequences:
             ids = self.ids(i)[:T]
             out[i, : len(ids)] = self.vectors[ids]
         return out
+
+
+def _check_vectors(vectors, name):
+    """Refuse a vector table with NaN or infinite values, naming the rows."""
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        rows = np.flatnonzero(~finite)
+        raise ValueError(
+            f"{name} hold NaN or infinite values, in {len(rows)} of their "
+            f"{len(vectors)} rows (first: row {rows[0]}); a network cannot learn "
+            "from such token vectors. Give every token a finite vector."
+        )
 
 
 def _is_ragged_container(X):
@@ -422,6 +436,8 @@ def _check_items(X, input_name):
 
 
 def _check_tokens(estimator, X, reset, input_name):
+    # again here: the table may have changed since X was built
+    _check_vectors(X.vectors, f"{input_name}.vectors")
     if reset:
         _record_step_features(estimator, X.n_dims, True, "tokens")
         estimator._n_tokens = X.n_tokens

@@ -82,6 +82,17 @@ def test_label_entries_need_class_labels():
     assert X.vectors.shape[1] == 4 + 8
 
 
+@pytest.mark.parametrize("vectors", ["ppmi", "random"])
+def test_a_single_class_adds_no_label_entries(vectors):
+    """One class has no other to compare with: its log-count ratios were
+    0/0, NaN vectors that later failed training with a misleading message."""
+    texts, _ = _reviews(40)
+    emb = Embedder(vectors=vectors, n_dims=4, random_state=0)
+    X = emb.fit_transform(texts, ["pos"] * len(texts))
+    assert emb.label_ratios_ is None and emb.n_label_dims_ == 0
+    assert X.vectors.shape[1] == 4 and np.all(np.isfinite(X.vectors))
+
+
 # ---------------------------------------------------------------- vocabulary
 def test_vocabulary_reserved_ids_and_counts():
     texts = ["b a a", "c a b", "d"]
@@ -205,6 +216,9 @@ def test_given_vectors_errors(tmp_path):
         Embedder(vectors=(["good"],), min_count=1).fit(texts)
     with pytest.raises(ValueError, match="different lengths"):
         Embedder(vectors={"good": [1.0], "film": [1.0, 2.0]}, min_count=1).fit(texts)
+    # float32 holds the table: larger values would become inf
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        Embedder(vectors={"good": [1e39, 0.0]}, min_count=1).fit(texts)
 
 
 # ---------------------------------------------------------------- errors

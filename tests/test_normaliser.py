@@ -251,6 +251,76 @@ def test_integers_become_float64():
     assert Normaliser().fit_transform([[1, 2, 3], [4, 5, 6]]).dtype == np.float64
 
 
+# Extreme magnitudes ---------------------------------------------------------
+
+MODES = [
+    (method, per_sequence, two_d)
+    for method in [*METHODS, "last"]
+    for per_sequence in (False, True)
+    for two_d in ("sequences", "columns")
+    if per_sequence or method != "last"
+]
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 1e30, 1e-30])
+@pytest.mark.parametrize(("method", "per_sequence", "two_d"), MODES)
+def test_any_magnitude_scales_to_the_values_of_unit_data(
+    method, per_sequence, two_d, scale
+):
+    """Squares of 1e300 overflow float64 and those of 1e-300 underflow: the
+    statistics must not (they once gave all zeros and all inf)."""
+    forms = _forms()
+    for form in ("2d", "3d", "ragged"):
+        if form == "2d" and per_sequence and two_d == "columns":
+            continue  # refused: a row of a table is not a sequence
+        X = forms[form]
+        scaled = [x * scale for x in X] if form == "ragged" else X * scale
+        norm = Normaliser(method, per_sequence=per_sequence, two_d=two_d)
+        expected = clone(norm).fit_transform(X)
+        out = norm.fit_transform(scaled)
+        _assert_same_form(out, X)
+        for o in out if form == "ragged" else [out]:
+            assert np.all(np.isfinite(o))
+        _allclose(out, expected, rtol=1e-5, atol=1e-8)
+        reference = scaled if per_sequence else None
+        back = norm.inverse_transform(out, reference=reference)
+        _allclose(back, scaled, rtol=1e-10, atol=0)
+
+
+# scikit-learn's finiteness check sums X, which overflows in float32 here
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("method", METHODS)
+def test_float32_data_near_its_largest_value(method):
+    """A range or a statistic beyond float32's largest value, 3.4e38, once
+    became inf in float32 (and the output 0 or NaN)."""
+    X = np.random.RandomState(0).uniform(-1, 1, size=(6, 8, 2))
+    X32 = (X * 3e38).astype(np.float32)
+    norm = Normaliser(method).fit(X32)
+    Xt = norm.transform(X32)
+    assert Xt.dtype == np.float32 and np.all(np.isfinite(Xt))
+    assert_allclose(Xt, Normaliser(method).fit_transform(X), rtol=1e-4, atol=1e-5)
+    back = norm.inverse_transform(Xt)
+    assert back.dtype == np.float32 and np.all(np.isfinite(back))
+    assert_allclose(back, X32, rtol=1e-4, atol=3e38 * 1e-6)
+
+
+def test_unrepresentable_results_are_clear_errors():
+    X = _forms()["3d"]
+    with pytest.raises(ValueError, match="exceed float64's range"):
+        Normaliser("minmax").fit([[-1e308, 1e308]])
+    with pytest.raises(ValueError, match="exceed float64's range"):
+        Normaliser("robust").fit([[-1e308, -1e308, 1e308, 1e308]])
+    with pytest.raises(ValueError, match="underflows to 0"):
+        Normaliser("minmax", feature_range=(0, 1e300)).fit(X * 1e-300)
+    with pytest.raises(ValueError, match="finite width"):
+        Normaliser("minmax", feature_range=(-1e308, 1e308)).fit(X)
+    tiny = Normaliser().fit(X * 1e-300)  # a scale of about 3e-300
+    with pytest.raises(ValueError, match="beyond float64's range"):
+        tiny.transform(X * 1e10)
+    with pytest.raises(ValueError, match="beyond float64's range"):
+        Normaliser().fit(X * 1e300).inverse_transform(X * 1e10)
+
+
 # Errors ---------------------------------------------------------------------
 
 

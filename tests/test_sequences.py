@@ -5,8 +5,9 @@ import tracemalloc
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor, TokenSequences
 from sklstm._sequences import _check_ragged, predict_batches
 
 
@@ -71,6 +72,30 @@ def test_bad_sequences_are_still_named():
         _check_ragged([np.ones((3, 2)), np.ones((0, 2))], "X")
     with pytest.raises(ValueError, match="same number of features"):
         _check_ragged([np.ones((3, 2)), np.ones((3, 1))], "X")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_token_vectors_with_nan_or_inf_are_refused(bad):
+    """Such vectors once reached training, which failed with advice to lower
+    learning_rate_init."""
+    rng = np.random.RandomState(0)
+    vectors = rng.normal(size=(5, 3)).astype(np.float32)
+    ids, y = [[1, 2], [3, 4, 1], [2], [4, 4]] * 5, [0, 1, 0, 1] * 5
+    nan_vectors = vectors.copy()
+    nan_vectors[3, 1] = bad
+    with pytest.raises(ValueError, match=r"vectors hold NaN or infinite values.*row 3"):
+        TokenSequences(ids, nan_vectors)
+    # a table changed after the sequences were built is refused by the estimator
+    X = TokenSequences(ids, vectors.copy())
+    clf = LSTMClassifier(hidden_layer_sizes=4, max_iter=1, random_state=0)
+    clf.fit(X, y)
+    X.vectors[3, 1] = bad
+    match = r"X.vectors hold NaN or infinite values"
+    with pytest.raises(ValueError, match=match):
+        clf.predict(X)
+    with pytest.raises(ValueError, match=match):
+        clone(clf).fit(X, y)
 
 
 def _per_step_classifier():

@@ -727,6 +727,98 @@ def test_floor_db_must_be_positive():
             SpectrogramTransformer(floor_db=bad).fit([_noise(1000)])
 
 
+# --- extreme levels ---------------------------------------------------------
+
+
+def _word_in_silence(seed=0):
+    """A tone in digital silence, then quiet hiss: something for trim_db and
+    floor_db to act on."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(2400) / SR
+    word = np.sin(2 * np.pi * 440 * t) * np.hanning(t.size)
+    return np.concatenate([np.zeros(800), word, 1e-3 * rng.normal(size=800)])
+
+
+@pytest.mark.parametrize("level", [1e200, 1e300, 2.0**301, 1e308 / 2])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"normalise": True}, {"output": "mfcc"}, {"output": "log", "stack": 1}],
+    ids=["defaults", "normalise", "mfcc", "log"],
+)
+def test_a_loud_clip_gives_the_features_of_the_clip(params, level):
+    """The power of a clip scaled by 1e200 overflows float64: the features
+    were inf and NaN.  With mean removal the level cancels, and trim_db and
+    floor_db act as on the clip at full scale."""
+    clip = _word_in_silence()
+    spec = _Spectrogram(sampling_rate=SR, **params)
+    expected = spec.fit_transform([clip])[0]
+    for X in ([clip * level, clip], np.stack([clip * level, clip])):
+        loud, plain = spec.transform(X)
+        assert np.all(np.isfinite(loud))
+        assert loud.shape == expected.shape  # the same frames trimmed
+        np.testing.assert_allclose(loud, expected, atol=1e-4)
+        np.testing.assert_array_equal(plain, expected)  # its neighbour is untouched
+
+
+def test_log_of_a_loud_clip_adds_the_log_of_its_power_scale():
+    clip = _word_in_silence()
+    spec = SpectrogramTransformer(sampling_rate=SR, output="log", floor_db=40)
+    expected = spec.fit_transform([clip])[0]
+    for level in (1e200, 1e300):
+        loud = spec.transform([clip * level])[0]
+        np.testing.assert_allclose(loud, expected + 2 * np.log(level), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "clip",
+    [
+        np.zeros(2000),
+        np.full(2000, 0.5),
+        np.full(2000, 1e300),
+        np.full(2000, -np.finfo(np.float64).max),
+        np.finfo(np.float64).max * np.sin(np.arange(2000.0)),
+        np.finfo(np.float32).max * np.sin(np.arange(2000.0, dtype=np.float32)),
+        np.finfo(np.float32).tiny * np.sin(np.arange(2000.0, dtype=np.float32)),
+        1e-300 * _noise(2000),
+        5e-324 * np.sign(_noise(2000)),
+    ],
+    ids=[
+        "zeros",
+        "constant",
+        "constant 1e300",
+        "constant -max",
+        "float64 max",
+        "float32 max",
+        "float32 tiny",
+        "1e-300",
+        "subnormal",
+    ],
+)
+@pytest.mark.parametrize("output", ["log", "mel", "mfcc"])
+@pytest.mark.parametrize("normalise", [False, "mean", True])
+# scikit-learn's finiteness check sums X, which overflows near the largest float
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_finite_clips_give_finite_features(clip, output, normalise):
+    spec = _Spectrogram(sampling_rate=SR, output=output, normalise=normalise)
+    for features in (spec.fit_transform([clip]), spec.transform(clip[None])):
+        assert np.all(np.isfinite(features[0]))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_power_beyond_float32_is_a_clear_error():
+    spec = SpectrogramTransformer(sampling_rate=SR, output="power")
+    clip = _noise(1000)
+    assert np.all(np.isfinite(spec.fit_transform([clip * 1e16])[0]))
+    for level in (1e20, 1e200):
+        with pytest.raises(ValueError, match="exceeds float32's range"):
+            spec.transform([clip * level])
+        with pytest.raises(ValueError, match="exceeds float32's range"):
+            spec.transform(clip[None] * level)
+    big = np.finfo(np.float32).max * np.sign(clip).astype(np.float32)
+    with pytest.raises(ValueError, match="output"):
+        spec.transform([big])
+
+
 # --- the defaults: a speech front end ---------------------------------------
 
 

@@ -134,8 +134,8 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         ``make_pipeline(Embedder(), LSTMClassifier())`` by about 2 points
         on MR, 3 on Subj and 1 on MPQA (one CV fold, 5 seeds), past TF-IDF
         with logistic regression on Subj, level with it on MR and MPQA;
-        TREC's question types did not move.  0, ``y=None`` or a
-        continuous ``y`` adds nothing; the number added is
+        TREC's question types did not move.  0, ``y=None``, a continuous
+        ``y`` or a single class adds nothing; the number added is
         ``n_label_dims_``.
     trainable : bool, default=True
         Let LSTM estimators fine-tune the table (see above).  Fine-tuning is
@@ -404,7 +404,9 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             raise ValueError(
                 f"y has {len(y)} labels for {n_samples} texts; pass one label per text."
             )
-        _, y = np.unique(y, return_inverse=True)
+        classes, y = np.unique(y, return_inverse=True)
+        if len(classes) < 2:  # nothing to compare a class with (the ratio is 0/0)
+            return None
         n_class = np.bincount(y).astype(np.float64)
         # texts of each class containing each token (a token counts once per text)
         text = np.repeat(np.arange(n_samples), ids.lengths)
@@ -466,6 +468,13 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         known = np.array(list(found.values()))
         if not np.all(np.isfinite(known)):
             raise ValueError("The given vectors contain NaN or infinite values.")
+        big = float(np.finfo(_DTYPE).max)
+        if np.abs(known).max() > big:
+            raise ValueError(
+                f"The given vectors hold values beyond float32's range (±{big:.3g}), "
+                "the dtype of the table, where they would become infinite: "
+                "rescale them."
+            )
         std = float(known.std()) or _VECTOR_STD
         table = rs.normal(0.0, std, (len(self.words_), n_dims))
         for w, v in found.items():

@@ -17,43 +17,88 @@ from sklstm._sequences import (
 )
 
 
-def _standard(x, axis, feature_range, quantile_range):
+def _standard(x, axis, feature_range, quantile_range, unit):
     center = np.mean(x, axis=axis, dtype=np.float64)
     scale = np.std(x, axis=axis, dtype=np.float64)
     lo = np.min(x, axis=axis).astype(np.float64)
     constant = lo == np.max(x, axis=axis)
     # a constant feature maps to exactly 0, not to rounding noise of its mean
-    return np.where(constant, lo, center), np.where(constant, 1.0, scale)
+    return np.where(constant, lo, center), np.where(constant, unit, scale)
 
 
-def _minmax(x, axis, feature_range, quantile_range):
+def _minmax(x, axis, feature_range, quantile_range, unit):
     a, b = feature_range
     lo = np.min(x, axis=axis).astype(np.float64)
     data_range = np.max(x, axis=axis) - lo
-    scale = np.where(data_range == 0, 1.0, data_range / (b - a))
+    scale = np.where(data_range == 0, unit, data_range / (b - a))
     return lo - a * scale, scale
 
 
-def _robust(x, axis, feature_range, quantile_range):
+def _robust(x, axis, feature_range, quantile_range, unit):
     q_lo, median, q_hi = np.percentile(
         x, [quantile_range[0], 50.0, quantile_range[1]], axis=axis
     ).astype(np.float64)
     iqr = q_hi - q_lo
-    return median, np.where(iqr == 0, 1.0, iqr)
+    return median, np.where(iqr == 0, unit, iqr)
 
 
-def _last(x, axis, feature_range, quantile_range):
+def _last(x, axis, feature_range, quantile_range, unit):
     last = np.take(x, -1, axis=axis).astype(np.float64)
-    return last, np.where(last == 0, 1.0, np.abs(last))
+    return last, np.where(last == 0, unit, np.abs(last))
 
 
-# (center, scale) of each method, reduced over `axis`: Xt = (X - center) / scale
+# (center, scale) of each method, reduced over `axis`: Xt = (X - center) / scale.
+# `unit` is the scale of a feature with no spread (constant, or 'last' at 0):
+# 1, expressed in the units of `x`.
 STATISTICS = {
     "standard": _standard,
     "minmax": _minmax,
     "robust": _robust,
     "last": _last,
 }
+
+# Data whose largest magnitude lies beyond 2**±_SAFE_EXP is brought near 1 by
+# a power of two before its statistics are taken (its squares would overflow
+# to inf, or underflow to 0); powers of two scale exactly, so the statistics
+# are those of the data.
+_SAFE_EXP = 400
+
+
+def _peak_exponent(peak):
+    """``e`` of ``peak = m * 2**e``, ``0.5 <= m < 1`` (0 for 0)."""
+    return np.frexp(np.asarray(peak, dtype=np.float64))[1]
+
+
+def _safe_statistics(method, x, axis, feature_range, quantile_range):
+    """``STATISTICS[method]`` of ``x`` over ``axis``, at any magnitude."""
+    exp = _peak_exponent(np.maximum(np.max(x, axis=axis), -np.min(x, axis=axis)))
+    if np.all(np.abs(exp) <= _SAFE_EXP):
+        return STATISTICS[method](x, axis, feature_range, quantile_range, 1.0)
+    exp = np.maximum(exp, -1000)  # 2**-exp must be finite (subnormal data)
+    x = np.ldexp(x.astype(np.float64, copy=False), -np.expand_dims(exp, axis))
+    unit = np.ldexp(1.0, -exp)
+    center, scale = STATISTICS[method](x, axis, feature_range, quantile_range, unit)
+    return np.ldexp(center, exp), np.ldexp(scale, exp)
+
+
+def _standardise(x, center, scale):
+    """``(x - center) / scale`` with no intermediate overflow or underflow.
+
+    The operands are brought near 1 by powers of two, which scale exactly:
+    the result is the plain formula's wherever that is finite.
+    """
+    k = np.frexp(np.maximum(np.abs(x), np.abs(center)))[1]
+    diff = np.ldexp(x, -k) - np.ldexp(center, -k)
+    mant, exp = np.frexp(scale)
+    return np.ldexp(diff / mant, k - exp)
+
+
+def _unstandardise(x, center, scale):
+    """``x * scale + center`` with no intermediate overflow or underflow."""
+    mant, exp = np.frexp(scale)
+    product = x * mant  # times 2**exp
+    k = np.maximum(np.frexp(product)[1] + exp, np.frexp(center)[1])
+    return np.ldexp(np.ldexp(product, exp - k) + np.ldexp(center, -k), k)
 
 
 def _shape(X):
@@ -183,6 +228,14 @@ class Normaliser(
     always NumPy: :meth:`set_output` is not available, as a 3-D result
     cannot be a DataFrame.
 
+    The statistics hold at any magnitude float64 can represent: data
+    beyond ``2**±400`` is scaled by a power of two (exactly) before they
+    are computed, so ``X * 1e300`` and ``X * 1e-300`` scale to the values
+    of ``X`` (up to rounding).  Where a statistic itself, or a scaled
+    value, is beyond the range of its dtype (a feature spanning more than
+    float64's largest number, a value of ``X`` far outside the scale it is
+    transformed by), a ValueError says so instead of returning inf or NaN.
+
     Examples
     --------
     >>> import numpy as np
@@ -259,7 +312,8 @@ class Normaliser(
             self.center_ = self.scale_ = None
         else:
             pooled = seqs.data.reshape(-1, seqs.n_features)
-            self.center_, self.scale_ = self._statistics(pooled, axis=0)
+            stats = self._statistics(pooled, axis=0)
+            self.center_, self.scale_ = self._checked(*stats)
         return self
 
     @follows_input_namespace
@@ -336,10 +390,14 @@ class Normaliser(
 
     def _check_ranges(self):
         fr = self.feature_range
-        if len(fr) != 2 or not fr[0] < fr[1]:
+        try:
+            width = float(fr[1]) - float(fr[0]) if len(fr) == 2 else np.nan
+        except (TypeError, ValueError, OverflowError):
+            width = np.nan
+        if not 0 < width < np.inf:
             raise ValueError(
-                "feature_range must be a tuple (min, max) with min < max; got "
-                f"{self.feature_range!r}."
+                "feature_range must be a tuple (min, max) with min < max and a "
+                f"finite width max - min; got {self.feature_range!r}."
             )
         q = self.quantile_range
         if len(q) != 2 or not 0 <= q[0] < q[1] <= 100:
@@ -348,17 +406,48 @@ class Normaliser(
                 f"0 <= q_min < q_max <= 100; got {q!r}."
             )
 
-    def _statistics(self, x, axis):
-        return STATISTICS[self.method](x, axis, self.feature_range, self.quantile_range)
+    def _statistics(self, x, axis, *, in_range=False):
+        """(center, scale) of ``x`` over ``axis``; ``in_range``: ``x`` is
+        known to lie within ``2**±_SAFE_EXP``, and is not checked again."""
+        fr, qr = self.feature_range, self.quantile_range
+        with np.errstate(over="ignore", under="ignore"):  # checked in _checked
+            if in_range:
+                return STATISTICS[self.method](x, axis, fr, qr, 1.0)
+            return _safe_statistics(self.method, x, axis, fr, qr)
+
+    def _checked(self, center, scale):
+        """``(center, scale)``, if finite and nonzero."""
+        if not (np.all(np.isfinite(center)) and np.all(np.isfinite(scale))):
+            raise ValueError(
+                f"The {self.method!r} statistics of the data exceed float64's "
+                f"range (±{np.finfo(np.float64).max:.3g}): a feature spans more "
+                "than float64 can hold. Rescale the data first."
+            )
+        if np.any(scale == 0):
+            raise ValueError(
+                f"The {self.method!r} scale of a feature underflows to 0 in "
+                f"float64 (feature_range={self.feature_range!r} is too wide for "
+                "the data's range): narrow feature_range or rescale the data."
+            )
+        return center, scale
 
     def _sequence_statistics(self, seqs):
         """(center, scale) of each sequence, shape (n_samples, n_features)."""
         if seqs.kind == "table":
             raise ValueError(_TABLE_ERROR)
         if not seqs.ragged:
-            return self._statistics(seqs.data, axis=1)
-        stats = [self._statistics(seqs.sequence(i), 0) for i in range(seqs.n_samples)]
-        return tuple(np.array(s) for s in zip(*stats, strict=True))
+            return self._checked(*self._statistics(seqs.data, axis=1))
+        # one check of the magnitudes for all sequences, not one per sequence
+        data, offsets = seqs.data, seqs.offsets
+        peak = np.maximum(
+            np.maximum.reduceat(data, offsets), -np.minimum.reduceat(data, offsets)
+        )
+        in_range = bool(np.all(np.abs(_peak_exponent(peak)) <= _SAFE_EXP))
+        stats = [
+            self._statistics(seqs.sequence(i), 0, in_range=in_range)
+            for i in range(seqs.n_samples)
+        ]
+        return self._checked(*(np.array(s) for s in zip(*stats, strict=True)))
 
     def _reference_statistics(self, reference):
         """Statistics of each sequence of ``reference`` (any length or features)."""
@@ -436,14 +525,29 @@ class Normaliser(
     @staticmethod
     def _apply(seqs, center, scale, *, inverse):
         data = seqs.data
-        center, scale = center.astype(data.dtype), scale.astype(data.dtype)
         if center.ndim == 2:  # per-sequence statistics: broadcast over time
             if seqs.ragged:
                 center = np.repeat(center, seqs.lengths, axis=0)
                 scale = np.repeat(scale, seqs.lengths, axis=0)
             else:
                 center, scale = center[:, None, :], scale[:, None, :]
-        return data * scale + center if inverse else (data - center) / scale
+        with np.errstate(all="ignore"):
+            c, s = center.astype(data.dtype), scale.astype(data.dtype)
+            out = data * s + c if inverse else (data - c) / s
+        if np.all(np.isfinite(out)):
+            return out
+        # an intermediate overflowed (or a statistic is beyond float32's range)
+        exact = _unstandardise if inverse else _standardise
+        with np.errstate(all="ignore"):
+            out = exact(data.astype(np.float64), center, scale).astype(data.dtype)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                f"Normaliser.{'inverse_transform' if inverse else 'transform'} "
+                f"would give values beyond {data.dtype}'s range "
+                f"(±{np.finfo(data.dtype).max:.3g}): X lies too far from the "
+                "scale of the data the statistics came from."
+            )
+        return out
 
     @staticmethod
     def _restore(seqs, X, out):

@@ -21,6 +21,10 @@ from sklstm._backend import follows_input_namespace, is_foreign_array, to_numpy
 from sklstm._sequences import _is_ragged_container
 
 _EPS = 1e-10  # floor of the power before a logarithm
+# A clip whose peak magnitude is beyond 2**_SAFE_EXP is scaled down by a
+# power of two before the STFT, whose power would overflow float64 (a power
+# of two scales exactly); the logarithm adds the scale back.
+_SAFE_EXP = 300
 _DTYPE = np.float32
 _CHUNK = 2**21  # complex STFT values computed at once (32 MiB)
 WARP_RANGE = (0.5, 2.0)  # the frequency warps SpectrogramTransformer accepts
@@ -194,6 +198,38 @@ class _Framing:
         """
         S = self.stft.stft(X, p0=0, p1=n_frames, k_offset=self.stft.m_num_mid)
         return (S.real**2 + S.imag**2).transpose(0, 2, 1)  # (clips, frames, bins)
+
+
+def _shift_clips(clips):
+    """Clips brought below ``2**_SAFE_EXP`` by powers of two.
+
+    Returns ``(clips, shifts)``: clip ``i`` was multiplied by
+    ``2**-shifts[i]``.  A shift is 0, and its clip left as it was, unless
+    the clip's peak is beyond ``2**_SAFE_EXP``.
+    """
+    if isinstance(clips, np.ndarray):
+        peak = np.maximum(clips.max(axis=1), -clips.min(axis=1))
+    else:
+        peak = np.array([max(x.max(), -x.min()) for x in clips])
+    exp = np.frexp(peak)[1]  # peak = m * 2**exp, 0.5 <= m < 1
+    shifts = np.where(exp > _SAFE_EXP, exp, 0)
+    if not shifts.any():
+        return clips, shifts
+    if isinstance(clips, np.ndarray):
+        return np.ldexp(clips, -shifts[:, None]), shifts
+    shifted = [np.ldexp(x, -k) if k else x for x, k in zip(clips, shifts, strict=True)]
+    return shifted, shifts
+
+
+def _log_power(power, shift):
+    """``log(power * 4**shift + 1e-10)``, the log power of a clip that was
+    scaled by ``2**-shift``, with no overflow; ``shift`` broadcasts."""
+    Z = np.log(power + _EPS)
+    if np.any(shift):
+        with np.errstate(divide="ignore"):  # log(0) = -inf: logaddexp takes _EPS
+            exact = np.logaddexp(np.log(power) + 2 * np.log(2.0) * shift, np.log(_EPS))
+        Z = np.where(shift != 0, exact, Z)
+    return Z
 
 
 def _as_float(x):
@@ -420,7 +456,16 @@ class SpectrogramTransformer(
     :func:`scipy.io.wavfile.read` returns, are scaled to [-1, 1) first
     (int16 by 1/32768; unsigned 8-bit audio centred on 128), so a WAV file
     gives the same features whether it was converted to float or not.
-    Computation is in float64.
+    Computation is in float64, at any level a float64 can hold: a clip
+    beyond ``2**300`` is scaled down by a power of two before the Fourier
+    transform and the scale added back in the logarithm, so with the
+    default mean removal a clip reads the same at full scale and at
+    ``1e300`` times it.  The ``1e-10`` added before the logarithm is
+    absolute: it stands for digital silence, so features of a clip whose
+    peak is below about ``1e-3`` (-60 dBFS) start to differ from those of
+    the same clip at full scale, and a clip far below that reads as
+    silence.  For ``output='power'``, whose float32 values cannot exceed
+    about ``3.4e38``, a louder clip raises a ValueError.
 
     Examples
     --------
@@ -592,6 +637,7 @@ ndarray of shape (n_frames_i, n_bins)
         framing = framings[0]
         clips, ragged = check_waveforms(X)
         lengths = self._check_lengths(clips, framing)
+        clips, shifts = _shift_clips(clips)
         n_frames = framing.n_frames(lengths)
         if self.trim_db is not None and not ragged:
             clips, ragged = list(clips), True  # trimmed clips differ in length
@@ -605,8 +651,10 @@ ndarray of shape (n_frames_i, n_bins)
             for start in range(0, len(clips), step):
                 rows = slice(start, start + step)
                 power = framing.power(clips[rows], n_frames[0])
+                shift = shifts[rows, None, None]
                 for out, f in zip(outs, framings, strict=True):
-                    out[rows] = self._stack(self._normalise(self._features(power, f)))
+                    Z = self._features(power, f, shift)
+                    out[rows] = self._stack(self._normalise(Z))
             return outs
         outs = [[None] * len(clips) for _ in framings]
         for group in self._length_groups(lengths, n_frames, framing.n_fft // 2 + 1):
@@ -617,9 +665,9 @@ ndarray of shape (n_frames_i, n_bins)
             for j, i in enumerate(group):
                 P = power[j, : n_frames[i]]
                 if self.trim_db is not None:
-                    P = self._trim(P)
+                    P = self._trim(P, shifts[i])
                 for out, f in zip(outs, framings, strict=True):
-                    Z_i = self._normalise(self._features(P, f))
+                    Z_i = self._normalise(self._features(P, f, shifts[i]))
                     out[i] = self._stack(Z_i).astype(_DTYPE)
         return outs
 
@@ -637,10 +685,13 @@ ndarray of shape (n_frames_i, n_bins)
             Z = np.pad(Z, pad, mode="edge")
         return Z.reshape(*Z.shape[:-2], n_rows, k * Z.shape[-1])
 
-    def _trim(self, power):
+    def _trim(self, power, shift=0):
         """The frames of one clip (frames, bins) from the first to the last
-        within ``trim_db`` of its loudest."""
-        level = 10 * np.log10(power.sum(axis=-1) + _EPS)
+        within ``trim_db`` of its loudest (the clip scaled by ``2**-shift``)."""
+        if shift:
+            level = 10 / np.log(10) * _log_power(power.sum(axis=-1), shift)
+        else:
+            level = 10 * np.log10(power.sum(axis=-1) + _EPS)
         loud = np.flatnonzero(level >= level.max() - self.trim_db)
         return power[loud[0] : loud[-1] + 1]
 
@@ -675,22 +726,39 @@ ndarray of shape (n_frames_i, n_bins)
         middle = (first + last) / 2 * framing.hop_length
         return (middle + framing.frame_length / 2) / framing.sampling_rate
 
-    def _features(self, power, framing):
+    def _features(self, power, framing, shift=0):
         """Power (clips, frames, bins) or one clip's (frames, bins) → the
         requested output, float64.  ``floor_db`` floors the power (mel power
         for 'mel' and 'mfcc') below each clip's largest value, before the
-        logarithm."""
+        logarithm.  ``shift`` (broadcast over the clips) undoes
+        :func:`_shift_clips`: the clips were scaled by ``2**-shift``."""
         if self.output in ("mel", "mfcc"):
             power = power @ framing.mel_weights.T
         if self.floor_db is not None:
             peak = power.max(axis=(-2, -1), keepdims=True)
             power = np.maximum(power, peak * 10 ** (-self.floor_db / 10))
         if self.output == "power":
-            return power
-        Z = np.log(power + _EPS)
+            if np.any(shift):
+                with np.errstate(over="ignore"):  # checked below
+                    power = np.ldexp(power, 2 * shift)
+            return self._check_power(power)
+        Z = _log_power(power, shift)
         if self.output == "mfcc":
             return dct(Z, type=2, norm="ortho", axis=-1)[..., : self.n_mfcc]
         return Z
+
+    @staticmethod
+    def _check_power(power):
+        """``power``, if float32 (the output's dtype) can hold it."""
+        big = float(np.finfo(_DTYPE).max)
+        if power.size and power.max() > big:
+            raise ValueError(
+                f"The power spectrum of a clip exceeds float32's range ({big:.3g}), "
+                "the dtype of the output: scale the waveforms down (audio is "
+                "usually in [-1, 1]), or use a logarithmic output ('log', 'mel' "
+                "or 'mfcc')."
+            )
+        return power
 
     def _normalise(self, Z):
         """Per-clip, per-bin normalisation over the frames (axis -2)."""
