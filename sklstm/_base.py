@@ -110,12 +110,23 @@ def _warn_if_unscaled(data, name):
         return
     j = which[np.argmax(np.abs(np.log(rms[which])))]
     column = data[:, j].astype(np.float64)
+    advice = (
+        f"Scale X first, e.g. make_pipeline(Normaliser(), {name}()) with "
+        "sklstm.preprocessing.Normaliser."
+    )
+    if name == "LSTMRegressor":
+        # one scale for all windows of a trending series (prices) leaves
+        # later windows far from unit scale: each needs its own
+        advice += (
+            "  To forecast a series from windows of its past (prices, "
+            "sensors), use sklstm.WindowScaledRegressor(), which scales each "
+            "window by its own level and its forecast back."
+        )
     warnings.warn(
         f"X is far from unit scale ({len(which)} of {data.shape[1]} feature(s); "
         f"feature {j} has mean {column.mean():.3g} and standard deviation "
         f"{column.std():.3g}): an LSTM trains badly on such input, as {what}.  "
-        f"Scale X first, e.g. make_pipeline(Normaliser(), {name}()) with "
-        "sklstm.preprocessing.Normaliser.",
+        + advice,
         UserWarning,
         stacklevel=_user_stacklevel(),
     )
@@ -388,14 +399,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """:func:`check_sequences`, and values the network's float32 can hold
         (larger ones would silently become inf and NaN scores)."""
         seqs = check_sequences(self, X, reset=reset)
+        big = float(np.finfo(_DTYPE).max)
+        values, what = seqs.data, "X holds values"
+        if seqs.kind == "tokens":
+            values, what = seqs.tokens.vectors, "X.vectors hold values"
+        if values.size and (values.max() > big or values.min() < -big):
+            raise ValueError(
+                f"{what} beyond float32's range (±{big:.3g}); the network "
+                "computes in float32: rescale the data, e.g. with "
+                "sklstm.preprocessing.Normaliser."
+            )
         if seqs.kind != "tokens" and seqs.data.size:
-            big = float(np.finfo(_DTYPE).max)
-            if seqs.data.max() > big or seqs.data.min() < -big:
-                raise ValueError(
-                    f"X holds values beyond float32's range (±{big:.3g}); the "
-                    "network computes in float32: rescale the data, e.g. with "
-                    "sklstm.preprocessing.Normaliser."
-                )
             if reset:
                 _warn_if_unscaled(
                     seqs.data.reshape(-1, seqs.n_features), type(self).__name__
@@ -549,7 +563,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"Got batch_size={self.batch_size} larger than the {n} training "
                 "samples; using all of them in one batch.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=_user_stacklevel(),
             )
         return min(self.batch_size, n)
 

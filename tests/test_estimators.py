@@ -762,7 +762,13 @@ def test_unscaled_X_gets_a_warning_that_names_the_fix(shift, match):
     with pytest.warns(UserWarning, match=match) as record:
         LSTMRegressor(hidden_layer_sizes=4, max_iter=1).fit(shift(X), y)
     assert "Normaliser(), LSTMRegressor()" in str(record[0].message)
+    # windows of a trending series need their own scales, which only the
+    # forecaster gives (a Normaliser fitted on all windows does not)
+    assert "WindowScaledRegressor()" in str(record[0].message)
     assert record[0].filename == __file__  # points at the user's call
+    with pytest.warns(UserWarning, match=match) as record:
+        LSTMClassifier(hidden_layer_sizes=4, max_iter=1).fit(shift(X), y > 0)
+    assert "WindowScaledRegressor" not in str(record[0].message)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -865,3 +871,23 @@ def test_threads_predicting_at_once_agree_with_serial():
         threaded = list(pool.map(lambda p: clf.predict_proba(X[p]), parts * 4))
     for k, proba in enumerate(threaded):
         assert_array_equal(proba, serial[k % len(parts)])
+
+
+def test_warnings_of_a_fit_point_at_the_users_line():
+    X, y = first_step_task(20, 4, np.random.RandomState(0))
+    with pytest.warns(ConvergenceWarning) as record:
+        LSTMClassifier(hidden_layer_sizes=2, max_iter=1, tol=0).fit(X, y)
+    assert {w.filename for w in record} == {__file__}
+    with pytest.warns(UserWarning, match="batch_size=50 larger") as record:
+        LSTMClassifier(hidden_layer_sizes=2, max_iter=1, batch_size=50).fit(X, y)
+    assert {w.filename for w in record} == {__file__}
+
+
+def test_token_vectors_beyond_float32_are_refused():
+    from sklstm import TokenSequences
+
+    vectors = np.ones((5, 3))
+    vectors[3, 0] = 1e39
+    X = TokenSequences([[2, 3], [3, 4]], vectors)
+    with pytest.raises(ValueError, match="X.vectors hold values beyond float32"):
+        LSTMClassifier(max_iter=1).fit(X, [0, 1])
