@@ -265,6 +265,8 @@ def settle_weights(estimator, guard, stopper, outcome, *, validated, keep_best, 
         expected = best if keep_best else last
         kept = guard.settle([expected, last, best])
         if kept == expected[0]:
+            if estimator.verbose:
+                print(f"Kept {kept}.", flush=True)
             return
         cause = f"{expected[0]} are not finite or have exploded"
     else:
@@ -421,7 +423,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return None
 
     # ------------------------------------------------------------------ fit
-    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        incremental=False,
+        classes=None,
+        validation_data=None,
+    ):
         xp = get_namespace(self.device)
         first_call = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
@@ -443,10 +454,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 "y changed between per-sequence and per-timestep targets since the "
                 "first fit; refit from scratch (warm_start=False)."
             )
-        early = self._use_early_stopping(n, incremental)
-        train_idx, val_idx = np.arange(n), None
-        if early:
+        early = self._use_early_stopping(n, incremental, validation_data)
+        train_idx, val = np.arange(n), None
+        if validation_data is not None:
+            val = self._validation_set(validation_data, sequence)
+        elif early:
             train_idx, val_idx = self._validation_split(n, Y, sequence)
+            val = (seqs, Y, sw, val_idx)
             for part, idx in (("training", train_idx), ("validation", val_idx)):
                 if not np.any(sw[idx] > 0):
                     raise ValueError(
@@ -493,7 +507,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             Y,
             sw,
             train_idx,
-            val_idx,
+            val,
+            early,
             batch_size,
             max_epochs,
             incremental,
@@ -521,9 +536,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.validation_scores_ = None
         self.best_validation_score_ = None
 
-    def _use_early_stopping(self, n, incremental):
+    def _use_early_stopping(self, n, incremental, validation_data=None):
         if incremental:
             return False
+        if self.early_stopping == "auto" and validation_data is not None:
+            return True
         if self.early_stopping == "auto":
             return n >= _AUTO_EARLY_STOPPING_MIN_SAMPLES
         return bool(self.early_stopping)
@@ -554,6 +571,34 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             random_state=self._split_seed,
             stratify=stratify,
         )
+
+    def _validation_set(self, validation_data, sequence):
+        """``validation_data=(X_val, y_val)`` validated like the training
+        data: ``(seqs, Y, sample_weight, idx)`` of the held-out set."""
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(
+                "validation_data must be a tuple (X_val, y_val); got "
+                f"{type(validation_data).__name__}."
+            )
+        X_val, y_val = validation_data
+        try:
+            seqs = self._check_X(X_val, reset=False)
+            if is_foreign_array(y_val):
+                y_val = to_numpy(y_val)
+            Y, val_sequence = self._encode_targets(y_val, seqs, False)
+        except (TypeError, ValueError) as error:
+            raise type(error)(
+                f"validation_data: {error}  In a pipeline, the earlier steps must "
+                "transform the validation data too: build it with "
+                "sklstm.pipeline.make_pipeline, whose fit does so."
+            ) from error
+        if val_sequence != sequence:
+            raise ValueError(
+                "validation_data has per-timestep targets and the training data "
+                "per-sequence ones, or the reverse; give both the same form."
+            )
+        n = seqs.n_samples
+        return seqs, Y, np.ones(n), np.arange(n)
 
     def _batch_size(self, n):
         if self.batch_size == "auto":
@@ -609,16 +654,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         Y,
         sw,
         train_idx,
-        val_idx,
+        val,
+        early,
         batch_size,
         max_epochs,
         incremental,
         xp,
     ):
-        early = val_idx is not None
         callbacks, stopper = self._callbacks(net, early)
         guard = self._weight_guard(net, seqs, Y, sw, train_idx, xp, incremental)
-        if early:
+        if val is not None:
             self.validation_scores_ = self.validation_scores_ or []
         rs = self._random_state
         first_epoch = self.n_iter_ + 1
@@ -662,11 +707,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     "validation_loss": None,
                     "validation_score": None,
                 }
-                if early:
-                    val_loss, score = self._validate(net, seqs, Y, sw, val_idx, xp)
+                if val is not None:
+                    val_loss, score = self._validate(net, *val, xp)
                     self.validation_scores_.append(score)
                     logs["validation_loss"], logs["validation_score"] = val_loss, score
-                else:
+                if not early:
                     self.best_loss_ = min(self.loss_curve_)
                 self.history_.append(logs)
                 for cb in callbacks:
@@ -674,6 +719,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 stop = stopper.on_epoch_end(self.n_iter_, logs)
                 if early and stopper.best_epoch == self.n_iter_:
                     self.best_validation_score_ = logs["validation_score"]
+                elif val is not None and not early:  # scored, not stopped on
+                    self.best_validation_score_ = max(self.validation_scores_)
                 if stop:
                     outcome = "stopped"
                     if self.verbose:

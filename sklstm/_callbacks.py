@@ -37,7 +37,9 @@ class EpochPrinter(Callback):
 
     def on_epoch_end(self, epoch, logs):
         parts = [f"Epoch {logs['epoch']}", f"loss: {logs['loss']:.6f}"]
-        if logs.get("validation_score") is not None:
+        if logs.get("validation_perplexity") is not None:  # language models
+            parts.append(f"validation perplexity: {logs['validation_perplexity']:.2f}")
+        elif logs.get("validation_score") is not None:
             parts.append(f"validation loss: {logs['validation_loss']:.6f}")
             parts.append(f"validation score: {logs['validation_score']:.6f}")
         parts.append(f"{logs['time']:.2f}s")

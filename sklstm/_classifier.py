@@ -79,7 +79,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     early_stopping : bool or 'auto', default='auto'
         Hold out ``validation_fraction`` of the data, stop when its loss
         stops improving and restore the weights of the best epoch. 'auto'
-        enables it from 1000 samples on.
+        enables it from 1000 samples on, or when ``fit`` is given
+        ``validation_data``.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping (stratified).
     class_weight : dict, 'balanced' or None, default=None
@@ -127,9 +128,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     best_loss_ : float or None
         Lowest training loss (None with early stopping).
     validation_scores_ : list of float or None
-        Validation accuracy of each epoch (None without early stopping).
+        Validation accuracy of each epoch (None without early stopping or
+        ``validation_data``).
     best_validation_score_ : float or None
-        Best validation accuracy (None without early stopping).
+        Best validation accuracy (None without early stopping or
+        ``validation_data``).
     history_ : list of dict
         One dict per epoch: ``epoch``, ``loss``, ``time`` (seconds), and
         with early stopping ``validation_loss`` and ``validation_score``.
@@ -224,7 +227,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     # ---------------------------------------------------------------- fit
     @keeps_state_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to sequences ``X`` and labels ``y``.
 
         Parameters
@@ -238,6 +241,15 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             Labels of any type (strings included).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sequence in the loss.
+        validation_data : tuple (X_val, y_val), default=None
+            Held-out sequences and targets, in the form of ``X`` and ``y``,
+            scored after every epoch (``validation_scores_``) instead of a
+            ``validation_fraction`` of ``X``.  With ``early_stopping`` True
+            or 'auto', training stops on their loss and keeps the best
+            epoch's weights; with ``early_stopping=False`` they are only
+            scored.  In a pipeline, build it with
+            :func:`sklstm.pipeline.make_pipeline`, whose ``fit`` transforms
+            them through the earlier steps.
 
         Returns
         -------
@@ -245,7 +257,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             Fitted estimator.
         """
         self._validate_params()
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight, incremental=False, validation_data=validation_data
+        )
 
     @keeps_state_on_error
     def partial_fit(self, X, y, sample_weight=None, classes=None):

@@ -105,7 +105,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     early_stopping : bool or 'auto', default='auto'
         Hold out ``validation_fraction`` of the data, stop when its loss
         stops improving and restore the weights of the best epoch. 'auto'
-        enables it from 1000 samples on.
+        enables it from 1000 samples on, or when ``fit`` is given
+        ``validation_data``.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     validation_split : {'random', 'last'}, default='random'
@@ -149,9 +150,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     best_loss_ : float or None
         Lowest training loss (None with early stopping).
     validation_scores_ : list of float or None
-        Validation R² of each epoch (None without early stopping).
+        Validation R² of each epoch (None without early stopping or
+        ``validation_data``).
     best_validation_score_ : float or None
-        Best validation R² (None without early stopping).
+        Best validation R² (None without early stopping or
+        ``validation_data``).
     y_mean_ : ndarray of shape (`n_outputs_`,) or None
         Mean of each training target, subtracted before training (None
         without ``normalise_y``).
@@ -252,7 +255,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self.normalise_y = normalise_y
 
     @keeps_state_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to sequences ``X`` and targets ``y``.
 
         Parameters
@@ -266,6 +269,15 @@ per-timestep targets (see ``return_sequences``)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sequence in the loss.
+        validation_data : tuple (X_val, y_val), default=None
+            Held-out sequences and targets, in the form of ``X`` and ``y``,
+            scored after every epoch (``validation_scores_``) instead of a
+            ``validation_fraction`` of ``X``.  With ``early_stopping`` True
+            or 'auto', training stops on their loss and keeps the best
+            epoch's weights; with ``early_stopping=False`` they are only
+            scored.  In a pipeline, build it with
+            :func:`sklstm.pipeline.make_pipeline`, whose ``fit`` transforms
+            them through the earlier steps.
 
         Returns
         -------
@@ -273,7 +285,9 @@ per-timestep targets (see ``return_sequences``)
             Fitted estimator.
         """
         self._validate_params()
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight, incremental=False, validation_data=validation_data
+        )
 
     @keeps_state_on_error
     def partial_fit(self, X, y, sample_weight=None):

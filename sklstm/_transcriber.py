@@ -93,7 +93,8 @@ class LSTMTranscriber(BaseLSTM):
     early_stopping : bool or 'auto', default='auto'
         Hold out ``validation_fraction`` of the data, stop when its CTC loss
         stops improving and restore the best epoch's weights. 'auto'
-        enables it from 1000 samples on.
+        enables it from 1000 samples on, or when ``fit`` is given
+        ``validation_data``.
     validation_fraction : float, default=0.1
         Share of the data held out for early stopping.
     validation_split : {'random', 'last'}, default='random'
@@ -141,7 +142,8 @@ class LSTMTranscriber(BaseLSTM):
         Lowest training loss (None with early stopping).
     validation_scores_ : list of float or None
         ``1 - character error rate`` of greedy decoding on the validation
-        set at each epoch (None without early stopping).
+        set at each epoch (None without early stopping or
+        ``validation_data``).
     best_validation_score_ : float or None
         Validation score of the restored epoch.
     history_ : list of dict
@@ -261,7 +263,7 @@ class LSTMTranscriber(BaseLSTM):
         self.device = device
 
     @keeps_state_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to sequences ``X`` and their transcripts ``y``.
 
         Parameters
@@ -276,6 +278,15 @@ list of arrays of shape (n_timesteps_i, n_features)
             an empty one (e.g. a clip of silence) is allowed.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sequence in the loss.
+        validation_data : tuple (X_val, y_val), default=None
+            Held-out sequences and targets, in the form of ``X`` and ``y``,
+            scored after every epoch (``validation_scores_``) instead of a
+            ``validation_fraction`` of ``X``.  With ``early_stopping`` True
+            or 'auto', training stops on their loss and keeps the best
+            epoch's weights; with ``early_stopping=False`` they are only
+            scored.  In a pipeline, build it with
+            :func:`sklstm.pipeline.make_pipeline`, whose ``fit`` transforms
+            them through the earlier steps.
 
         Returns
         -------
@@ -283,7 +294,7 @@ list of arrays of shape (n_timesteps_i, n_features)
             Fitted estimator.
         """
         self._validate_params()
-        self._fit(X, y, sample_weight)
+        self._fit(X, y, sample_weight, validation_data=validation_data)
         self.lexicon_ = []
         self._update_lexicon(y)
         return self

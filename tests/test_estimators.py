@@ -464,6 +464,7 @@ def test_verbose_output(capsys):
     LSTMClassifier(hidden_layer_sizes=4, max_iter=2, verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert out.count("Epoch") == 2 and "loss" in out
+    assert "Kept the weights of epoch 2." in out
     LSTMClassifier(hidden_layer_sizes=4, max_iter=2, verbose=2).fit(X, y)
     captured = capsys.readouterr()
     assert "Epoch 2" in captured.out + captured.err

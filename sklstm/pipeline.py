@@ -1,0 +1,188 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""scikit-learn's :class:`~sklearn.pipeline.Pipeline`, with the sequence
+methods of sklstm's estimators and validation data that goes through the
+pipeline.
+
+A scikit-learn pipeline only offers the methods every estimator has
+(``predict``, ``predict_proba``, ``score``, ...).  sklstm's estimators have
+more: a language model's :meth:`~sklstm.LSTMLanguageModel.perplexity` and
+:meth:`~sklstm.LSTMLanguageModel.generate`, a classifier's
+:meth:`~sklstm.LSTMClassifier.predict_proba_steps`, a detector's
+:meth:`~sklstm.LSTMAnomalyDetector.forecast`.  The pipeline here transforms
+``X`` through its first steps and calls the final step's method, so that
+``pipe.perplexity(texts)`` works as ``pipe.predict(texts)`` does.
+"""
+
+from sklearn import pipeline as _sk
+from sklearn.utils.metaestimators import available_if
+
+# methods of the final step that take X first, beyond sklearn's own
+SEQUENCE_METHODS = (
+    "forecast",
+    "generate",
+    "perplexity",
+    "predict_log_proba_frames",
+    "predict_proba_steps",
+    "predict_top_k",
+    "top_k_accuracy",
+)
+
+
+def _final_step_has(name):
+    def check(pipe):
+        getattr(pipe._final_estimator, name)  # AttributeError names the step
+        return True
+
+    return check
+
+
+def _through_final_step(name):
+    """A method that transforms X by every step but the last, then calls
+    the last step's ``name`` with the result and the other arguments."""
+
+    def method(self, X, *args, **kwargs):
+        Xt = X
+        for _, _, transformer in self._iter(with_final=False):
+            Xt = transformer.transform(Xt)
+        return getattr(self._final_estimator, name)(Xt, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = (
+        f"Transform ``X`` through the first steps, then call the final step's "
+        f"``{name}`` with the result (and the other arguments as given)."
+    )
+    return available_if(_final_step_has(name))(method)
+
+
+class Pipeline(_sk.Pipeline):
+    """:class:`sklearn.pipeline.Pipeline` with sklstm's sequence methods.
+
+    It is scikit-learn's pipeline (same parameters, cloning, grid search,
+    caching and metadata routing), with two additions:
+
+    - the final step's methods :meth:`perplexity`, :meth:`top_k_accuracy`,
+      :meth:`predict_top_k`, :meth:`generate` (language models),
+      :meth:`predict_proba_steps` (classifiers), :meth:`forecast`
+      (detectors) and :meth:`predict_log_proba_frames` (transcribers),
+      called on ``X`` transformed by the first steps;
+    - ``fit(X, y, validation_data=(X_val, y_val))``: the validation data is
+      transformed by the first steps once they are fitted on ``X``, then
+      given to the final step's ``fit`` (a plain scikit-learn pipeline
+      would hand the final step the raw ``X_val``).
+
+    Parameters
+    ----------
+    steps : list of (str, estimator) tuples
+        As in :class:`sklearn.pipeline.Pipeline`.
+    transform_input : list of str, default=None
+        As in :class:`sklearn.pipeline.Pipeline`.
+    memory : str or object with the joblib.Memory interface, default=None
+        As in :class:`sklearn.pipeline.Pipeline`.
+    verbose : bool, default=False
+        As in :class:`sklearn.pipeline.Pipeline`.
+
+    See Also
+    --------
+    make_pipeline : Build a pipeline without naming its steps.
+
+    Examples
+    --------
+    >>> from sklstm import Embedder, LSTMLanguageModel
+    >>> from sklstm.pipeline import make_pipeline
+    >>> texts = ["the cat sat on the mat", "the dog sat on the log"] * 30
+    >>> pipe = make_pipeline(
+    ...     Embedder(vectors="random", n_dims=8, random_state=0),
+    ...     LSTMLanguageModel(8, batch_size=4, bptt=5, max_iter=2, random_state=0),
+    ... ).fit(texts)  # doctest: +SKIP
+    >>> pipe.predict_top_k(["the cat sat on the"], k=2)  # doctest: +SKIP
+    """
+
+    def fit(self, X, y=None, **params):
+        """Fit the steps in turn, as :meth:`sklearn.pipeline.Pipeline.fit`.
+
+        Parameters
+        ----------
+        X : iterable
+            Training data, as the first step takes it.
+        y : iterable, default=None
+            Training targets.
+        **params : dict
+            Parameters of the steps' ``fit`` (``step__name=value``), and
+            ``validation_data=(X_val, y_val)`` (or
+            ``<last step>__validation_data=...``): held-out data, in the
+            form of ``X`` and ``y``, that the first steps transform before
+            the final step validates on it.
+
+        Returns
+        -------
+        self : Pipeline
+            Fitted pipeline.
+        """
+        last = self.steps[-1][0]
+        keys = [
+            k for k in ("validation_data", f"{last}__validation_data") if k in params
+        ]
+        if not keys:
+            return super().fit(X, y, **params)
+        if len(keys) > 1:
+            raise TypeError(
+                f"Pass validation_data once: got both {keys[0]!r} and {keys[1]!r}."
+            )
+        validation = params.pop(keys[0])
+        if not isinstance(validation, tuple) or len(validation) != 2:
+            raise TypeError(
+                "validation_data must be a tuple (X_val, y_val); got "
+                f"{type(validation).__name__}."
+            )
+        X_val, y_val = validation
+        final = {
+            k[len(last) + 2 :]: v
+            for k, v in params.items()
+            if k.startswith(last + "__")
+        }
+        head = {k: v for k, v in params.items() if not k.startswith(last + "__")}
+        if len(self.steps) > 1:
+            first = self[:-1]
+            Xt = first.fit_transform(X, y, **head)
+            X_val = first.transform(X_val)
+        elif head:
+            raise TypeError(f"Unknown fit parameters: {sorted(head)}.")
+        else:
+            Xt = X
+        estimator = self._final_estimator
+        if estimator != "passthrough":
+            estimator.fit(Xt, y, validation_data=(X_val, y_val), **final)
+        return self
+
+
+for _name in SEQUENCE_METHODS:
+    setattr(Pipeline, _name, _through_final_step(_name))
+del _name
+
+
+def make_pipeline(*steps, memory=None, transform_input=None, verbose=False):
+    """Build a :class:`Pipeline` from estimators, naming the steps after
+    their classes, as :func:`sklearn.pipeline.make_pipeline` does.
+
+    Parameters
+    ----------
+    *steps : list of estimators
+        The steps, in order.
+    memory : str or object with the joblib.Memory interface, default=None
+        As in :func:`sklearn.pipeline.make_pipeline`.
+    transform_input : list of str, default=None
+        As in :func:`sklearn.pipeline.make_pipeline`.
+    verbose : bool, default=False
+        As in :func:`sklearn.pipeline.make_pipeline`.
+
+    Returns
+    -------
+    p : Pipeline
+    """
+    named = _sk.make_pipeline(
+        *steps, memory=memory, transform_input=transform_input, verbose=verbose
+    )
+    return Pipeline(
+        named.steps, memory=memory, transform_input=transform_input, verbose=verbose
+    )
