@@ -166,9 +166,10 @@ default='state_distance'
     batch_size : int or 'auto', default='auto'
         Sequences per mini-batch; 'auto' is ``min(32, n_samples)``.
     max_iter : int, default=50
-        Maximum number of epochs.  Fifty suffice for the state distance;
-        for ``anomaly_score='forecast_error'`` more (e.g. 200) forecast
-        better.
+        Maximum number of epochs.  Fifty suffice for the state distance,
+        for which they are a training budget rather than a limit: reaching
+        them raises no ``ConvergenceWarning``.  For
+        ``anomaly_score='forecast_error'`` more (e.g. 200) forecast better.
     shuffle : bool, default=True
         Shuffle the samples every epoch.
     tol : float, default=1e-4
@@ -270,6 +271,7 @@ best_validation_score_, history_ :
     """
 
     _loss = "squared_error"
+
     _parameter_constraints: dict = {
         **{
             k: v
@@ -329,6 +331,10 @@ best_validation_score_, history_ :
         self.warm_start = warm_start
         self.verbose = verbose
         self.device = device
+
+    def _warns_at_max_iter(self):
+        # the state distance needs a representation, not a converged forecaster
+        return self.anomaly_score != "state_distance"
 
     @keeps_state_on_error
     def fit(self, X, y=None, sample_weight=None):

@@ -418,6 +418,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 )
         return seqs
 
+    def _warns_at_max_iter(self):
+        """Whether reaching ``max_iter`` raises a ConvergenceWarning."""
+        return True
+
     def _element_weights(self, Yb):
         """Extra per-target weights (class weights); 1 by default."""
         return None
@@ -742,7 +746,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             + (", set clip_norm" if self.clip_norm is None else "")
             + " or scale X (e.g. with sklstm.preprocessing.Normaliser) and y.",
         )
-        if outcome == "max_iter" and not incremental and max_epochs == self.max_iter:
+        if (
+            outcome == "max_iter"
+            and not incremental
+            and max_epochs == self.max_iter
+            and self._warns_at_max_iter()
+        ):
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",

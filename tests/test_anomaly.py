@@ -1,6 +1,7 @@
 """LSTMAnomalyDetector: state distances and forecasting errors as scores."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -220,3 +221,15 @@ def test_detector_pickled_before_the_state_distance_scores_by_forecast_error():
     loaded.__setstate__(state)
     assert loaded.anomaly_score == "forecast_error"
     np.testing.assert_array_equal(loaded.score_samples(X), old.score_samples(X))
+
+
+def test_the_state_distance_budget_raises_no_convergence_warning():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.sin(np.linspace(0, 20, 30))[None, :] + np.zeros((12, 1))
+    kw = dict(hidden_layer_sizes=4, horizon=1, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        LSTMAnomalyDetector(**kw).fit(X)
+    with pytest.warns(ConvergenceWarning):
+        LSTMAnomalyDetector(anomaly_score="forecast_error", **kw).fit(X)
