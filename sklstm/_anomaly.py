@@ -87,13 +87,17 @@ def nearest_other(D):
         d = D[:, 0]
         return np.where(d > _SAME_SEQUENCE, d, 0.0)
     two = np.partition(D, 1, axis=1)[:, :2]
-    return np.where(two[:, 0] > _SAME_SEQUENCE, two[:, 0], two[:, 1])
+    # a second sequence at (rounding noise from) zero is a copy: distance 0
+    second = np.where(two[:, 1] > _SAME_SEQUENCE, two[:, 1], 0.0)
+    return np.where(two[:, 0] > _SAME_SEQUENCE, two[:, 0], second)
 
 
 def _positive_median(d):
     """Median of the distances ``d``, or a positive stand-in when it is 0
-    (duplicated sequences) or undefined (a single sequence)."""
+    (duplicated sequences) or undefined (a single sequence).  Distances up
+    to ``_SAME_SEQUENCE`` are rounding noise between copies, not a unit."""
     d = d[np.isfinite(d)]
+    d = np.where(d > _SAME_SEQUENCE, d, 0.0)
     m = float(np.median(d)) if len(d) else 0.0
     if m > 0:
         return m

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
-from sklstm._backend import follows_input_namespace
+from sklstm._backend import follows_input_namespace, to_numpy
 from sklstm._regressor import LSTMRegressor
 from sklstm._sequences import _is_ragged_container
 from sklstm.preprocessing import Normaliser
@@ -139,8 +139,28 @@ list of arrays
             # the windows are scaled by design (relative changes, often of
             # a few percent); "scale X first" does not apply to them
             warnings.filterwarnings("ignore", message="X is far from unit scale")
-            self.regressor_ = regressor.fit(self.normaliser_.transform(X), yt, **kwargs)
+            self.regressor_ = regressor.fit(self._scaled(X), yt, **kwargs)
         return self
+
+    def _scaled(self, X):
+        """The windows scaled by the normaliser, checked to fit the
+        network's float32 (a window whose scale, e.g. its last value, is
+        near zero next to its other values does not)."""
+        Xt = self.normaliser_.transform(X)
+        big = float(np.finfo(np.float32).max)
+        parts = Xt if isinstance(Xt, list) else [Xt]
+        for part in parts:
+            values = np.asarray(to_numpy(part))
+            if values.size and np.nanmax(np.abs(values)) > big:
+                raise ValueError(
+                    "Scaled by their own statistics, some windows hold values "
+                    f"beyond float32's range (±{big:.3g}): their scale (with "
+                    f"{self.normaliser_!r}, e.g. the last value) is near zero "
+                    "next to their other values.  Shift the series away from "
+                    "zero, or give another normaliser, e.g. "
+                    "Normaliser(method='standard', per_sequence=True)."
+                )
+        return Xt
 
     @follows_input_namespace
     def predict(self, X):
@@ -158,7 +178,7 @@ list of arrays
             Forecasts in the units of the training targets.
         """
         check_is_fitted(self)
-        scaled = self.regressor_.predict(self.normaliser_.transform(X))
+        scaled = self.regressor_.predict(self._scaled(X))
         return self.normaliser_.inverse_transform(scaled, reference=self._reference(X))
 
     def _check_y(self, y, X):
@@ -187,9 +207,8 @@ list of arrays
         k = self.target_feature
         if _is_ragged_container(X):
             seqs = [np.asarray(x) for x in X]
-            if all(s.ndim == 1 for s in seqs):
-                return seqs
-            self._check_feature(seqs[0].shape[-1])
+            # every window, not only the first (a 1-D one has one feature)
+            self._check_feature(min(s.shape[1] if s.ndim == 2 else 1 for s in seqs))
             return [s[:, [k]] if s.ndim == 2 else s for s in seqs]
         X = np.asarray(X)
         if X.ndim != 3:

@@ -233,3 +233,15 @@ def test_the_state_distance_budget_raises_no_convergence_warning():
         LSTMAnomalyDetector(**kw).fit(X)
     with pytest.warns(ConvergenceWarning):
         LSTMAnomalyDetector(anomaly_score="forecast_error", **kw).fit(X)
+
+
+def test_copies_do_not_make_rounding_noise_the_unit_of_distance():
+    # three copies of an all-zero series and one other: the copies' states
+    # differ by rounding noise only, which must not become the scale
+    X = [np.zeros((3, 3)), np.array([[0, 0, 2.0], [0, 0, 0], [0, 0, 0]])]
+    X += [np.zeros((3, 3)), np.array([[0, 0, 2.0], [0, 0, 0]])]
+    det = LSTMAnomalyDetector(hidden_layer_sizes=3, horizon=1, max_iter=1)
+    det.fit(X)
+    assert np.all(det.state_scales_ > 1e-5)
+    alone = [det.score_samples([x])[0] for x in X]
+    assert_allclose(det.score_samples(X), alone, rtol=1e-4, atol=1e-5)

@@ -101,3 +101,15 @@ def test_bad_targets(windows, y, match):
     X, _ = windows
     with pytest.raises(ValueError, match=match):
         WindowScaledRegressor(_quick()).fit(X, y)
+
+
+def test_target_feature_is_checked_on_every_window():
+    X = [np.zeros(3), np.zeros((3, 1))]  # the first window is 1-D
+    with pytest.raises(ValueError, match="target_feature=1 but the windows have 1"):
+        WindowScaledRegressor(target_feature=1).fit(X, np.zeros(2))
+
+
+def test_windows_whose_scale_is_near_zero_are_named():
+    X = np.array([[[1e-30], [4.8e-185]], [[4.8e-185], [4.8e-185]]])
+    with pytest.raises(ValueError, match="scale .* is near zero next to their other"):
+        WindowScaledRegressor().fit(X, np.zeros((2, 2)))
