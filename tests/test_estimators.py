@@ -417,12 +417,19 @@ def test_weights_broken_by_the_last_update_are_replaced(monkeypatch):
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_ctrl_c_keeps_the_best_epoch_and_says_so(monkeypatch, early_stopping):
     X, y = _adding(120)
-    kw = dict(GUARDED, early_stopping=early_stopping, n_iter_no_change=50)
+    # a large step: the best epoch is not the last one
+    kw = dict(
+        GUARDED,
+        learning_rate_init=0.3,
+        early_stopping=early_stopping,
+        n_iter_no_change=50,
+    )
     clean = LSTMRegressor(**kw, max_iter=6).fit(X, y)
     scores = (
         clean.validation_scores_ if early_stopping else -np.array(clean.loss_curve_)
     )
     best = int(np.argmax(scores)) + 1
+    assert best < 6
     steps_per_epoch = 7 if early_stopping else 8  # 108 or 120 sequences
     _sabotaged(monkeypatch, LSTMRegressor, steps_per_epoch * 6 + 2, "interrupt")
     monitor = "validation" if early_stopping else "training"
