@@ -125,6 +125,10 @@ list of arrays
                 "fitted once on the training data use "
                 "sklearn.compose.TransformedTargetRegressor instead."
             )
+        # its output feeds the regressor, not the user: arrays whatever
+        # set_output / set_config(transform_output=...) say
+        if hasattr(normaliser, "set_output"):
+            normaliser.set_output(transform="default")
         self.normaliser_ = normaliser.fit(X)
         self.n_features_in_ = self.normaliser_.n_features_in_
         y = self._check_y(y, X)

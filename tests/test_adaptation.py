@@ -158,12 +158,15 @@ def test_groups_reach_score_through_metadata_routing(one_voice):
         (LSTMClassifier(), TypeError, "needs a Pipeline"),
         (make_pipeline(Normaliser(), LSTMClassifier()), ValueError, "exactly one"),
         (
-            make_pipeline(SpectrogramTransformer(output="log"), LSTMClassifier()),
+            make_pipeline(
+                SpectrogramTransformer(sampling_rate=SR, output="log"),
+                LSTMClassifier(),
+            ),
             ValueError,
             "output='mel' or 'mfcc'",
         ),
         (
-            make_pipeline(SpectrogramTransformer()),
+            make_pipeline(SpectrogramTransformer(sampling_rate=SR)),
             TypeError,  # sklearn's InvalidParameterError: no predict_proba
             "predict_proba",
         ),
@@ -209,3 +212,28 @@ def test_unfitted_raises(one_voice):
 
     with pytest.raises(NotFittedError):
         SpeakerAdaptedClassifier(_pipeline()).predict(one_voice[2])
+
+
+def test_the_rate_of_the_spectrogram_step_is_required_and_kept(one_voice, fitted):
+    X, y, X_test, _ = one_voice
+    # a front end without a rate stops at fit, with the way to give it
+    with pytest.raises(ValueError, match=r"SpectrogramTransformer\(sampling_rate=sr\)"):
+        no_rate = make_pipeline(SpectrogramTransformer(), LSTMClassifier())
+        SpeakerAdaptedClassifier(no_rate).fit(X[:8], y[:8])
+    # every warp reads the clips at the step's own rate
+    spec = fitted.estimator_[0]
+    assert spec.sampling_rate == SR
+    for warp, features in zip(
+        (0.9, 1.1), spec._transform_warps(X_test[:3], [0.9, 1.1]), strict=True
+    ):
+        alone = clone(spec).set_params(warp=warp).transform(X_test[:3])
+        for a, b in zip(features, alone, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_pandas_output_leaves_the_adapted_predictions_unchanged(one_voice, fitted):
+    pytest.importorskip("pandas")
+    _, _, X, _ = one_voice
+    expected = fitted.predict(X[:20])
+    with sklearn.config_context(transform_output="pandas"):
+        np.testing.assert_array_equal(fitted.predict(X[:20]), expected)

@@ -1,6 +1,16 @@
 """scikit-learn's estimator checks over every public estimator."""
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_global_output_transform_pandas,
+    check_global_set_output_transform_polars,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_set_output_transform_polars,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
 
 from sklstm import (
     LSTMAnomalyDetector,
@@ -78,3 +88,26 @@ def _expected_failed_checks(estimator):
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# scikit-learn runs these checks on its own transformers only: they are not
+# part of parametrize_with_checks.  The polars checks skip without polars.
+SET_OUTPUT_CHECKS = [
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_global_output_transform_pandas,
+    check_set_output_transform_polars,
+    check_global_set_output_transform_polars,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+]
+
+
+# (the checks fit on a DataFrame and transform an array, as StandardScaler's do)
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+@pytest.mark.parametrize("check", SET_OUTPUT_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "transformer", [e for e in ESTIMATORS if isinstance(e, Normaliser)], ids=repr
+)
+def test_set_output_and_feature_names(transformer, check):
+    check(type(transformer).__name__, transformer)

@@ -5,7 +5,9 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 
@@ -160,6 +162,55 @@ def test_output_forms_agree():
         assert_array_equal(a, emb.vectors_[tokens[i]])
         assert_array_equal(as_array[i, : len(a)], a)
         assert not as_array[i, len(a) :].any()  # zero padding at the end
+
+
+# ---------------------------------------------------------------- set_output
+@pytest.mark.parametrize("output", ["tokens", "list", "array"])
+@pytest.mark.parametrize("context", ["local", "global"])
+def test_set_output_returns_the_sequences_as_they_are(output, context):
+    pytest.importorskip("pandas")
+    texts, y = _reviews(20)
+    emb = Embedder(n_dims=4, output=output, random_state=0)
+    expected = clone(emb).fit_transform(texts, y)
+    if context == "local":
+        assert emb.set_output(transform="pandas") is emb
+    with config_context(transform_output="pandas" if context == "global" else None):
+        outputs = emb.fit_transform(texts, y), emb.transform(texts)
+    for out in outputs:
+        assert type(out) is type(expected)
+        for a, b in zip(out, expected, strict=True):
+            assert_array_equal(a, b)
+
+
+def test_feature_names_out_name_the_vector_entries():
+    texts, y = _reviews(20)
+    emb = Embedder(n_dims=4, label_dims=2, random_state=0)
+    with pytest.raises(NotFittedError):
+        emb.get_feature_names_out()
+    emb.fit(texts, y)  # 4 dimensions and 2 label entries
+    names = emb.get_feature_names_out()
+    assert names.dtype == object
+    assert list(names) == [f"embedder{i}" for i in range(6)]
+    assert emb.transform(texts).to_array().shape[2] == len(names)
+
+
+@pytest.mark.parametrize("context", ["local", "global"])
+def test_text_pipeline_with_pandas_output_fits_and_predicts(context):
+    pytest.importorskip("pandas")
+    texts, y = _reviews(40)
+
+    def pipe():
+        return make_pipeline(
+            Embedder(n_dims=4, random_state=0),
+            LSTMClassifier(hidden_layer_sizes=4, max_iter=2, random_state=0),
+        )
+
+    expected = pipe().fit(texts, y).predict_proba(texts)
+    model = pipe()
+    if context == "local":
+        assert model.set_output(transform="pandas") is model
+    with config_context(transform_output="pandas" if context == "global" else None):
+        assert_allclose(model.fit(texts, y).predict_proba(texts), expected)
 
 
 # ---------------------------------------------------------------- vectors

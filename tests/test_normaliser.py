@@ -521,17 +521,131 @@ def test_grid_search_over_normaliser_parameters():
     assert search.best_params_["normaliser__method"] in METHODS
 
 
-def test_output_is_never_wrapped_in_a_dataframe():
+# --- set_output: tables into DataFrames, sequences as they are -------------
+
+# Normalisers whose 2-D input is a table of the columns seen in fit.
+TABLE_NORMALISERS = [
+    Normaliser(),
+    Normaliser(two_d="columns"),
+    Normaliser(method="minmax", per_sequence=True),
+    Normaliser(method="last", per_sequence=True),
+]
+
+
+@pytest.mark.parametrize("context", ["local", "global"])
+@pytest.mark.parametrize("normaliser", TABLE_NORMALISERS, ids=repr)
+def test_set_output_pandas_gives_a_dataframe_of_the_2d_output(normaliser, context):
     pd = pytest.importorskip("pandas")
-    assert not hasattr(Normaliser(), "set_output")
-    X = _forms()["3d"]
+    X = _forms()["2d"]
+    df = pd.DataFrame(X, columns=[f"t{i}" for i in range(8)], index=list("abcdef"))
+    expected = clone(normaliser).fit(X).transform(X)
+    est = clone(normaliser)
+    if context == "local":
+        assert est.set_output(transform="pandas") is est
+    with config_context(transform_output="pandas" if context == "global" else None):
+        from_df = est.fit_transform(df)
+        from_array = est.fit(X).transform(X)
+    # like StandardScaler: the columns and the index of the fitted DataFrame
+    assert isinstance(from_df, pd.DataFrame)
+    assert list(from_df.columns) == list(df.columns)
+    assert list(from_df.index) == list(df.index)
+    assert_array_equal(from_df.to_numpy(), expected)
+    # without names, sklearn's x0, x1, ...
+    assert isinstance(from_array, pd.DataFrame)
+    assert list(from_array.columns) == [f"x{i}" for i in range(8)]
+    assert_array_equal(from_array.to_numpy(), expected)
+    # the DataFrame goes back like the array
+    reference = X if est.per_sequence else None
+    with config_context(transform_output="pandas" if context == "global" else None):
+        assert_allclose(est.inverse_transform(from_array, reference=reference), X)
+
+
+def test_set_output_polars_gives_a_polars_dataframe():
+    pl = pytest.importorskip("polars")
+    X = _forms()["2d"]
+    out = Normaliser().set_output(transform="polars").fit_transform(X)
+    assert isinstance(out, pl.DataFrame)
+    assert out.columns == [f"x{i}" for i in range(8)]
+    assert_array_equal(out.to_numpy(), Normaliser().fit_transform(X))
+
+
+@pytest.mark.parametrize("context", ["local", "global"])
+def test_set_output_returns_sequences_as_they_are(context):
+    pytest.importorskip("pandas")
+    forms = _forms()
+    est = Normaliser()
+    if context == "local":
+        est.set_output(transform="pandas")
+    with config_context(transform_output="pandas" if context == "global" else None):
+        for name in ("3d", "ragged", "ragged1d"):
+            X = forms[name]
+            out = est.fit_transform(X)
+            default = Normaliser().fit_transform(X)
+            assert type(out) is type(default), name
+            for a, b in zip(out, default, strict=True):
+                assert_array_equal(a, b)
+        # 2-D sequences after a fit on 3-D sequences: one feature, no table
+        fitted = est.fit(forms["3d"][:, :, :1])
+        assert isinstance(fitted.transform(forms["2d"]), np.ndarray)
+        # targets scaled by the statistics of their windows
+        per_seq = clone(est).set_params(method="last", per_sequence=True)
+        X, y = sliding_windows(_prices(60), 5, horizon=2)
+        per_seq.fit(X)
+        assert isinstance(per_seq.transform(y, reference=X), np.ndarray)
+        assert isinstance(per_seq.transform(y[:, 0], reference=X), np.ndarray)
+
+
+def test_subclasses_keep_sequences_out_of_dataframes():
+    # scikit-learn wraps the transform of every new subclass unless told not
+    # to: a subclass of Normaliser must still return sequences as they are
+    pd = pytest.importorskip("pandas")
+
+    class Logged(Normaliser):
+        def transform(self, X, reference=None):
+            return super().transform(X, reference=reference)
+
+    forms = _forms()
     with config_context(transform_output="pandas"):
-        assert isinstance(Normaliser().fit_transform(X), np.ndarray)
-    # DataFrames are read as 2-D input, with their names kept
-    df = pd.DataFrame(_forms()["2d"], columns=[f"t{i}" for i in range(8)])
-    norm = Normaliser(two_d="columns").fit(df)
-    assert list(norm.get_feature_names_out()) == list(df.columns)
-    assert_allclose(norm.transform(df), StandardScaler().fit_transform(df))
+        assert isinstance(Logged().fit_transform(forms["3d"]), np.ndarray)
+        assert isinstance(Logged().fit_transform(forms["2d"]), pd.DataFrame)
+
+
+def test_set_output_default_and_none_change_nothing():
+    X = _forms()["2d"]
+    est = Normaliser()
+    assert est.set_output(transform=None) is est
+    assert not hasattr(est, "_sklearn_output_config")
+    default = est.set_output(transform="default").fit_transform(X)
+    assert_array_equal(default, Normaliser().fit_transform(X))
+    with pytest.raises(ValueError, match=r"one of \['default', 'pandas', 'polars'\]"):
+        est.set_output(transform="pandsa")
+    assert est._sklearn_output_config == {"transform": "default"}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("form", ["2d", "3d", "ragged"])
+@pytest.mark.parametrize("context", ["local", "global"])
+def test_pipeline_set_output_pandas_fits_and_predicts(form, context):
+    pytest.importorskip("pandas")
+    from sklstm import LSTMClassifier
+
+    X = _forms()[form]
+    y = np.array([0, 1] * (len(X) // 2))
+
+    def pipe():
+        return make_pipeline(
+            Normaliser(),
+            LSTMClassifier(hidden_layer_sizes=4, max_iter=2, random_state=0),
+        )
+
+    expected = pipe().fit(X, y).predict_proba(X)
+    model = pipe()
+    if context == "local":
+        assert model.set_output(transform="pandas") is model
+    with config_context(transform_output="pandas" if context == "global" else None):
+        model.fit(X, y)
+        assert_allclose(model.predict_proba(X), expected)
+        assert model.score(X, y) == pipe().fit(X, y).score(X, y)
 
 
 def test_real_prices_global_drifts_per_window_does_not(data_dir):

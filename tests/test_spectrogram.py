@@ -18,7 +18,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
 import sklstm.preprocessing._spectrogram as spectrogram_module
+from sklstm import LSTMClassifier, Normaliser
 from sklstm import SpectrogramTransformer as _Spectrogram
+from sklstm.datasets import make_spoken_words
 from sklstm.preprocessing._spectrogram import (
     _warp_frequencies,
     hz_to_mel,
@@ -374,7 +376,7 @@ def test_too_short_clip_is_a_clear_error():
 
 def test_1d_input_is_ambiguous():
     with pytest.raises(ValueError, match=r"wrap it in a list: transform\(\[x\]\)"):
-        SpectrogramTransformer().fit_transform(_noise(16000))
+        SpectrogramTransformer(sampling_rate=SR).fit_transform(_noise(16000))
 
 
 @pytest.mark.parametrize(
@@ -489,12 +491,126 @@ def test_pickle_from_before_stack_loads_unstacked():
         np.testing.assert_array_equal(a, b)
 
 
-def test_3d_output_ignores_pandas_output_config():
-    spec = SpectrogramTransformer(sampling_rate=SR)
-    assert not hasattr(spec, "set_output")  # auto_wrap_output_keys=None
-    with config_context(transform_output="pandas"):
-        out = spec.fit_transform(_noise(1000, n_clips=2))
-    assert isinstance(out, np.ndarray) and out.ndim == 3
+@pytest.mark.parametrize("context", ["local", "global"])
+@pytest.mark.parametrize("trim_db", [None, 20.0])  # a 3-D array, a list
+def test_set_output_returns_the_sequences_as_they_are(context, trim_db):
+    pytest.importorskip("pandas")
+    X = _noise(1000, n_clips=2)
+    spec = SpectrogramTransformer(sampling_rate=SR, trim_db=trim_db)
+    expected = clone(spec).fit_transform(X)
+    if context == "local":
+        assert spec.set_output(transform="pandas") is spec
+    with config_context(transform_output="pandas" if context == "global" else None):
+        outputs = spec.fit_transform(X), spec.transform(X), spec.transform(list(X))
+    for out in outputs:
+        assert isinstance(out, list if out is outputs[2] else type(expected))
+        for a, b in zip(out, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="one of"):
+        spec.set_output(transform="pandsa")
+
+
+@pytest.mark.parametrize(
+    "params, names",
+    [
+        ({"output": "mel", "n_mels": 3}, ["mel0", "mel1", "mel2"]),
+        ({"output": "mfcc", "n_mels": 3, "n_mfcc": 2}, ["mfcc0", "mfcc1"]),
+        ({"output": "log", "n_fft": 256}, [f"log{j}" for j in range(129)]),
+        (
+            {"output": "mfcc", "n_mels": 3, "n_mfcc": 2, "stack": 2},
+            ["frame0_mfcc0", "frame0_mfcc1", "frame1_mfcc0", "frame1_mfcc1"],
+        ),
+    ],
+)
+def test_feature_names_out_name_the_columns_of_a_row(params, names):
+    spec = SpectrogramTransformer(sampling_rate=SR, **params)
+    out = spec.get_feature_names_out()  # stateless: no fit needed
+    assert out.dtype == object and list(out) == names
+    assert len(out) == spec.fit([_noise(1000)]).n_bins_
+    assert spec.fit_transform([_noise(1000)])[0].shape[1] == len(out)
+    # and the names travel on through a Normaliser of the sequences
+    pipe = make_pipeline(clone(spec), Normaliser()).fit([_noise(1000)])
+    assert list(pipe.get_feature_names_out()) == names
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("context", ["local", "global"])
+def test_speech_pipeline_with_pandas_output_fits_and_predicts(context):
+    pytest.importorskip("pandas")
+    X, y = make_spoken_words(12, words=2, random_state=0)
+
+    def pipe():
+        return make_pipeline(
+            _Spectrogram(sampling_rate=SR),
+            Normaliser(),
+            LSTMClassifier(hidden_layer_sizes=4, max_iter=2, random_state=0),
+        )
+
+    expected = pipe().fit(X, y).predict_proba(X)
+    model = pipe()
+    if context == "local":
+        assert model.set_output(transform="pandas") is model
+    with config_context(transform_output="pandas" if context == "global" else None):
+        np.testing.assert_allclose(model.fit(X, y).predict_proba(X), expected)
+
+
+# --- the sampling rate ------------------------------------------------------
+
+
+def test_sampling_rate_is_required():
+    spec = _Spectrogram()
+    assert spec.sampling_rate is None  # constructible, as sklearn asks
+    clips = [_noise(8000)]
+    calls = [
+        lambda: spec.fit(clips),
+        lambda: spec.transform(clips),
+        lambda: spec.fit_transform(clips),
+        lambda: spec.frame_times(8000),
+        lambda: spec.get_feature_names_out(),
+        lambda: spec._transform_warps(clips, [1.0, 1.1]),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"needs the sampling rate of the clips"):
+            call()
+    # in a pipeline too, before anything is fitted on the clips
+    with pytest.raises(ValueError, match="load_wav_folder"):
+        make_pipeline(_Spectrogram(), Normaliser()).fit(clips)
+    # and set_params supplies it, as a grid search would
+    assert spec.set_params(sampling_rate=SR).fit_transform(clips)[0].shape[1] == 120
+
+
+def test_the_rate_of_a_wav_file_gives_the_features_of_its_clip(tmp_path):
+    # the clips of load_wav_folder, with the rate it returns, read as the
+    # clip at that rate; the rate the transformer assumed before (16 kHz)
+    # would have read them differently, without a word
+    from sklstm.datasets import load_wav_folder
+
+    t = np.arange(4000) / SR
+    tone = (0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)
+    wavfile.write(tmp_path / "a_x_0.wav", SR, tone)
+    wavs = load_wav_folder(tmp_path)
+    spec = SpectrogramTransformer(sampling_rate=wavs.sampling_rate, output="log")
+    power = spec.fit_transform(wavs.data)[0].mean(axis=0)
+    assert spec.frequencies_[power.argmax()] == pytest.approx(440, abs=SR / 256)
+    wrong = SpectrogramTransformer(sampling_rate=16000, output="log").fit(wavs.data)
+    power = wrong.transform(wavs.data)[0].mean(axis=0)
+    assert wrong.frequencies_[power.argmax()] == pytest.approx(880, abs=16000 / 512)
+
+
+def test_pickle_keeps_the_rate_it_was_saved_with():
+    # pickles from before the rate was required hold the rate they were made
+    # with (the old default of 16000 included): they load and transform at it
+    X = [_noise(n, seed=n) for n in (1900, 2700)]
+    old_default = SpectrogramTransformer(sampling_rate=16000).fit(X)
+    state = dict(old_default.__getstate__())
+    assert state["sampling_rate"] == 16000
+    old = _Spectrogram.__new__(_Spectrogram)
+    old.__setstate__(state)
+    assert old.sampling_rate == 16000
+    for a, b in zip(old.transform(X), old_default.transform(X), strict=True):
+        np.testing.assert_array_equal(a, b)
+    restored = pickle.loads(pickle.dumps(SpectrogramTransformer(sampling_rate=SR)))
+    assert restored.sampling_rate == SR
 
 
 def _tone_pipeline(**spec_params):
@@ -724,7 +840,7 @@ def test_floor_db_gives_recordings_with_different_hiss_the_same_features():
 def test_floor_db_must_be_positive():
     for bad in (0, -10.0):
         with pytest.raises(ValueError, match="floor_db"):
-            SpectrogramTransformer(floor_db=bad).fit([_noise(1000)])
+            SpectrogramTransformer(sampling_rate=SR, floor_db=bad).fit([_noise(1000)])
 
 
 # --- extreme levels ---------------------------------------------------------
@@ -824,6 +940,7 @@ def test_power_beyond_float32_is_a_clear_error():
 
 def test_defaults_are_the_speech_front_end():
     params = _Spectrogram().get_params()
+    assert params["sampling_rate"] is None  # required: no rate is assumed
     assert {k: params[k] for k in PLAIN} == dict(
         fmin=100.0, normalise="mean", trim_db=20.0, floor_db=40.0, stack=3
     )

@@ -134,7 +134,9 @@ def load_wav_folder(path, *, pattern=None, return_X_y=False):
             The recording indices, or None when ``pattern`` has no ``index``
             group.
         sampling_rate : int
-            Samples per second, shared by all files.
+            Samples per second, shared by all files: the rate to give
+            :class:`~sklstm.SpectrogramTransformer`, which needs it
+            (``SpectrogramTransformer(sampling_rate=data.sampling_rate)``).
         filenames : ndarray of str of shape (n_files,)
             Full path of each file.
 

@@ -854,7 +854,8 @@ def make_spoken_words(
     n_speakers : int, default=4
         Number of synthetic speakers.
     sampling_rate : int, default=8000
-        Samples per second (FSDD uses 8000).
+        Samples per second (FSDD uses 8000): give the same rate to
+        :class:`~sklstm.SpectrogramTransformer`.
     return_speaker : bool, default=False
         If True, also return the speaker of each clip.
     random_state : int, RandomState instance or None, default=None

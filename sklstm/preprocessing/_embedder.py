@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import randomized_svd
@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._sequences import TokenSequences
+from sklstm.preprocessing._set_output import SequenceTransformerMixin
 
 PAD, UNK = "<pad>", "<unk>"
 _DTYPE = np.float32
@@ -41,7 +42,9 @@ _LABEL_RMS = 8 * _VECTOR_STD
 _AUTO_MIN_COUNT_LOST = 0.01
 
 
-class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class Embedder(
+    ClassNamePrefixFeaturesOutMixin, SequenceTransformerMixin, BaseEstimator
+):
     """Turn raw texts into sequences of word vectors for an LSTM.
 
     Texts are split into tokens, tokens mapped to ids in a vocabulary built
@@ -185,6 +188,12 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     -----
     An empty text (no token) becomes a single ``'<unk>'`` token, so that
     every text gets a prediction.
+
+    The output is a sequence of vectors per text, which no DataFrame can
+    hold: :meth:`set_output` is accepted (so a pipeline's ``set_output``
+    and ``sklearn.set_config(transform_output="pandas")`` work) and the
+    sequences are returned as they are.  :meth:`get_feature_names_out`
+    names the entries of a vector, ``'embedder0'``, ``'embedder1'``, ...
 
     The log-count ratio of word :math:`w` and class :math:`k` compares the
     share of the texts of class :math:`k` that contain :math:`w` with the
@@ -551,6 +560,11 @@ class Embedder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             [seqs._ids[e - k : e] for e, k in zip(ends, keep, strict=True)]
         )
         return TokenSequences._from_flat(flat, keep, seqs.vectors, seqs.trainable)
+
+    @property
+    def _n_features_out(self):
+        """Entries of a vector: the features of each step of the output."""
+        return self.vectors_.shape[1]
 
     # ------------------------------------------------------------ inspecting
     def inverse(self, ids):

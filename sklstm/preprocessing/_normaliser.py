@@ -3,7 +3,7 @@
 """Normaliser: standard, min-max and robust scaling of numeric sequences."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -15,6 +15,7 @@ from sklstm._sequences import (
     _is_ragged_container,
     check_sequences,
 )
+from sklstm.preprocessing._set_output import SequenceTransformerMixin
 
 
 def _standard(x, axis, feature_range, quantile_range, unit):
@@ -132,14 +133,7 @@ _TABLE_ERROR = (
 )
 
 
-# auto_wrap_output_keys=None: the output is 3-D or a list of arrays as often
-# as 2-D, which no DataFrame can hold, so transform is never wrapped and
-# `set_output` is not offered (scikit-learn's common checks then skip their
-# set_output checks; Pipeline.set_output(transform="pandas") refuses the step
-# with a clear error instead of failing inside pandas).
-class Normaliser(
-    OneToOneFeatureMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
-):
+class Normaliser(OneToOneFeatureMixin, SequenceTransformerMixin, BaseEstimator):
     """Scale numeric sequences per feature: standard, min-max or robust.
 
     Statistics are computed per feature (the last axis of 3-D input) over
@@ -224,9 +218,18 @@ class Normaliser(
     arrays of the same shapes.  Sequences may be of any length at transform
     time when given in 3-D or list form; a 2-D input must keep the number of
     columns it was fitted with (scikit-learn's rule).  float32 and float64
-    input keep their dtype, other numbers become float64.  The output is
-    always NumPy: :meth:`set_output` is not available, as a 3-D result
-    cannot be a DataFrame.
+    input keep their dtype, other numbers become float64.
+
+    :meth:`set_output` (and :func:`sklearn.set_config`) applies to tables:
+    a 2-D ``X``, given to a Normaliser fitted on 2-D input, is scaled into
+    a pandas or polars DataFrame, whose columns are
+    :meth:`get_feature_names_out` (the columns of a DataFrame ``X`` given
+    to :meth:`fit`, else ``x0``, ``x1``, ...) and whose index is that of a
+    DataFrame ``X``.  Sequences (3-D arrays, lists of arrays, and the 2-D
+    sequences of a Normaliser fitted on 3-D or list input) and the targets
+    scaled with ``reference`` are returned as they are, since no DataFrame
+    can hold them; so ``make_pipeline(Normaliser(),
+    LSTMClassifier()).set_output(transform="pandas")`` works for any input.
 
     The statistics hold at any magnitude float64 can represent: data
     beyond ``2**±400`` is scaled by a power of two (exactly) before they
@@ -336,8 +339,9 @@ class Normaliser(
 
         Returns
         -------
-        Xt : ndarray or list of ndarray
-            Scaled sequences, in the form and shape of ``X``.
+        Xt : ndarray, list of ndarray or DataFrame
+            Scaled sequences, in the form and shape of ``X``; a DataFrame
+            for a table when :meth:`set_output` asks for one (see Notes).
         """
         check_is_fitted(self)
         if reference is None:
@@ -349,7 +353,10 @@ class Normaliser(
         else:
             center, scale = self._reference_statistics(reference)
             seqs = self._check_any_length(X, center, input_name="X")
-        return self._restore(seqs, X, self._apply(seqs, center, scale, inverse=False))
+        Xt = self._restore(seqs, X, self._apply(seqs, center, scale, inverse=False))
+        if reference is None and self._is_table_of_fit(seqs):
+            return self._wrap_table(Xt, X)
+        return Xt
 
     @follows_input_namespace
     def inverse_transform(self, X, reference=None):
@@ -483,6 +490,13 @@ class Normaliser(
                     "(n_samples, n_timesteps, 1) or a list of arrays."
                 )
         return _numeric(check_sequences(self, X, reset=reset, input_name=input_name))
+
+    def _is_table_of_fit(self, seqs):
+        """Whether ``seqs`` is 2-D input whose columns are the fitted ones:
+        2-D input to a Normaliser fitted on 2-D input."""
+        return seqs.kind in ("2d", "table") and seqs.kind == getattr(
+            self, "_input_kind", None
+        )
 
     def _check_any_length(self, X, center, *, input_name):
         """Validate ``X`` without the fit's shape: any length, 1-D allowed.

@@ -13,12 +13,13 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.fft import dct
 from scipy.signal import ShortTimeFFT, get_window
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from sklstm._backend import follows_input_namespace, is_foreign_array, to_numpy
 from sklstm._sequences import _is_ragged_container
+from sklstm.preprocessing._set_output import SequenceTransformerMixin
 
 _EPS = 1e-10  # floor of the power before a logarithm
 # A clip whose peak magnitude is beyond 2**_SAFE_EXP is scaled down by a
@@ -28,6 +29,14 @@ _SAFE_EXP = 300
 _DTYPE = np.float32
 _CHUNK = 2**21  # complex STFT values computed at once (32 MiB)
 WARP_RANGE = (0.5, 2.0)  # the frequency warps SpectrogramTransformer accepts
+_NO_RATE = (
+    "SpectrogramTransformer needs the sampling rate of the clips: "
+    "SpectrogramTransformer(sampling_rate=sr), e.g. the rate "
+    "sklstm.datasets.load_wav_folder returns (load_wav_folder(path)"
+    ".sampling_rate; 8000 Hz for the Free Spoken Digit Dataset). Frames, hops "
+    "and mel filters are set in ms and Hz, so a wrong rate would give wrong "
+    "features without an error."
+)
 
 
 def hz_to_mel(f):
@@ -132,6 +141,8 @@ class _Framing:
     """Frame length, hop, FFT length and window, in samples, from the params."""
 
     def __init__(self, est):
+        if est.sampling_rate is None:
+            raise ValueError(_NO_RATE)
         sr = float(est.sampling_rate)
         self.sampling_rate = sr
         self.frame_length = int(round(est.frame_ms * sr / 1000))
@@ -294,9 +305,7 @@ def check_waveforms(X):
     return _as_float(check_array(X, dtype="numeric", input_name="X")), False
 
 
-class SpectrogramTransformer(
-    TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
-):
+class SpectrogramTransformer(SequenceTransformerMixin, BaseEstimator):
     """Turn audio waveforms into spectrogram sequences: one row per frame.
 
     Each clip is cut into overlapping frames of ``frame_ms`` milliseconds,
@@ -311,9 +320,16 @@ class SpectrogramTransformer(
 
     Parameters
     ----------
-    sampling_rate : float, default=16000
-        Sampling rate of the waveforms in Hz (8000 for telephone speech such
-        as the Free Spoken Digit Dataset).
+    sampling_rate : float, default=None
+        Sampling rate of the waveforms in Hz: required, since frames, hops
+        and filters are given in milliseconds and Hz, and clips read at a
+        wrong rate give wrong features without an error.  :meth:`fit`,
+        :meth:`transform` and the other methods raise a ValueError while
+        it is None.  Use the rate the clips were recorded at, e.g. the
+        ``sampling_rate`` that :func:`~sklstm.datasets.load_wav_folder`
+        returns, or the first value :func:`scipy.io.wavfile.read` returns
+        (8000 for telephone speech such as the Free Spoken Digit Dataset,
+        16000 for most speech corpora).
     frame_ms : float, default=25.0
         Frame length in milliseconds, rounded to whole samples (25 ms is
         the usual speech frame).
@@ -430,6 +446,11 @@ class SpectrogramTransformer(
     records the attributes above, and ``transform`` may be called without
     ``fit`` (it always uses the current parameters).
 
+    The output is a 3-D array or a list of arrays, which no DataFrame can
+    hold: :meth:`set_output` is accepted (so a pipeline's ``set_output``
+    and ``sklearn.set_config(transform_output="pandas")`` work) and the
+    sequences are returned as they are.
+
     The defaults are the front end that carried over best to voices and
     microphones absent from the training data, chosen by leaving each of
     the four FSDD speakers out in turn (never on a test split): 40 log-mel
@@ -489,7 +510,7 @@ class SpectrogramTransformer(
     """
 
     _parameter_constraints: dict = {
-        "sampling_rate": [Interval(Real, 0, None, closed="neither")],
+        "sampling_rate": [Interval(Real, 0, None, closed="neither"), None],
         "frame_ms": [Interval(Real, 0, None, closed="neither")],
         "hop_ms": [Interval(Real, 0, None, closed="neither")],
         "window": [str, tuple],
@@ -509,7 +530,7 @@ class SpectrogramTransformer(
     def __init__(
         self,
         *,
-        sampling_rate=16000,
+        sampling_rate=None,
         frame_ms=25.0,
         hop_ms=10.0,
         window="hann",
@@ -725,6 +746,30 @@ ndarray of shape (n_frames_i, n_bins)
         last = np.minimum(first + self.stack - 1, n_frames - 1)
         middle = (first + last) / 2 * framing.hop_length
         return (middle + framing.frame_length / 2) / framing.sampling_rate
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the values of an output row.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored: the samples of a clip are not features, and the output
+            has the same values whatever the input.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (`n_bins_`,)
+            ``output`` and the bin, ``'mel0'``, ``'mel1'``, ... (``'mfcc0'``
+            ..., ``'log0'`` ..., ``'power0'`` ...); with ``stack > 1`` the
+            frame of the row first, ``'frame0_mel0'``, ...,
+            ``'frame2_mel39'``, in the order of the columns.
+        """
+        self._validate_params()
+        n_bins = _Framing(self).n_bins
+        names = [f"{self.output}{j}" for j in range(n_bins)]
+        if self.stack > 1:
+            names = [f"frame{f}_{name}" for f in range(self.stack) for name in names]
+        return np.asarray(names, dtype=object)
 
     def _features(self, power, framing, shift=0):
         """Power (clips, frames, bins) or one clip's (frames, bins) → the
