@@ -14,8 +14,8 @@ data it was not tuned on, with the simple baseline fitted in the same run:
 * ``spelling``: the same front end -> ``Normaliser()`` ->
   ``LSTMTranscriber()`` on the digit names (``'seven'``), leave-one-speaker-
   out; character error rate with the default decoder (``decoder_``) and,
-  from the same fit, greedy decoding; baseline: always the most frequent
-  training transcript;
+  from the same fit, greedy decoding; baseline: always the training
+  transcript with the lowest CER on the training set;
 * ``text``: ``make_pipeline(Embedder(), LSTMClassifier())`` against
   ``make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
   LogisticRegression(C=10, max_iter=2000))`` on MR, Subj, MPQA (10-fold
@@ -191,9 +191,14 @@ def spelling_row(data_dir, seeds):
                 flush=True,
             )
             if seed == seeds[0]:
-                values, counts = np.unique(words[tr], return_counts=True)
-                top = values[counts.argmax()]
-                frequent.append(character_error_rate(truth, [top] * len(truth)))
+                # the transcript with the lowest CER on the training set (the
+                # most frequent one is a tie of ten, and can score above 1)
+                train = list(words[tr])
+                best = min(
+                    sorted(set(train)),
+                    key=lambda w: character_error_rate(train, [w] * len(train)),
+                )
+                frequent.append(character_error_rate(truth, [best] * len(truth)))
         cer.append(np.mean(c))
         greedy.append(np.mean(g))
     return [
@@ -201,7 +206,7 @@ def spelling_row(data_dir, seeds):
             "spelling, unseen speaker (FSDD LOSO)",
             f"CER {summary(cer)} ({'/'.join(sorted(decoders))}); greedy "
             f"{summary(greedy)}",
-            f"most frequent word {np.mean(frequent):.3f}",
+            f"best constant transcript {np.mean(frequent):.3f}",
             len(seeds),
             np.median(seconds),
         )
