@@ -72,8 +72,20 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"sklstm {release}"
 html_theme_options = {
     "navigation_with_keys": False,
+    # The right-hand sidebar is the one table of contents of a page (pages
+    # have no ``.. contents::`` of their own): sections and subsections.
     "show_toc_level": 2,
+    "navigation_depth": 2,
 }
+# The left sidebar lists every page of the site (_templates/sidebar-site-nav),
+# not only those below the current top-level page, which is nothing on
+# single-page sections such as the user guide.
+html_sidebars = {"**": ["sidebar-collapse", "sidebar-site-nav"]}
+# Methods in the right-hand contents read ``fit()``, not ``LSTMClassifier.fit()``;
+# the CSS lets any long name wrap there instead of being cut.
+toc_object_entries_show_parents = "hide"
+html_static_path = ["_static"]
+html_css_files = ["sklstm.css"]
 
 
 # -- Offline builds -------------------------------------------------------------

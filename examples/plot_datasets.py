@@ -26,11 +26,10 @@ When the real files are not available, only the generated data is shown.
 # Where the real data lives
 # -------------------------
 #
-# The loaders take a path.  Here the data sets sit in one folder, which the
-# ``SKLSTM_DATA`` environment variable can point to.
-
-import os
-from pathlib import Path
+# The loaders take a path.  :func:`~sklstm.datasets.find_shared_data` finds
+# the folder of real data sets on this machine (the ``SKLSTM_DATA``
+# environment variable, else ``shared/data`` beside the source checkout),
+# and returns ``None`` for a data set that is not there.
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -39,6 +38,7 @@ from scipy.stats import kurtosis, norm
 from sklstm import Normaliser
 from sklstm.datasets import (
     ECG_ANOMALIES,
+    find_shared_data,
     load_polarity,
     load_price_csv,
     load_text,
@@ -51,24 +51,15 @@ from sklstm.datasets import (
     make_text_corpus,
 )
 
-try:
-    _default = Path(__file__).resolve().parents[2] / "shared" / "data"
-except NameError:  # run without __file__, e.g. in a notebook
-    _default = Path.cwd().parents[1] / "shared" / "data"
-DATA = Path(os.environ.get("SKLSTM_DATA", _default))
-if DATA.is_dir():
-    print(f"Real data sets found in {DATA}.")
-else:
-    print(f"No data folder at {DATA}: showing the generated data only.")
+print(f"Data folder: {find_shared_data()}")  # None: the generated data only
 
 
-def available(path):
-    """Whether ``path`` exists; says so when only this data set is missing."""
-    if path.exists():
-        return True
-    if DATA.is_dir():
-        print(f"{path} not found: showing the generated data only.")
-    return False
+def available(name):
+    """The path of data set ``name``, or None (and a message) without it."""
+    path = find_shared_data(name)
+    if path is None:
+        print(f"{name} not found: showing the generated data only.")
+    return path
 
 
 # %%
@@ -95,8 +86,8 @@ X_gen, _, kind = make_ecg_beats(
 X_gen = Normaliser(per_sequence=True).fit_transform(X_gen)
 print("Generated beats:", X_gen.shape, "kinds:", ", ".join(ECG_ANOMALIES))
 
-ecg_file = DATA / "ecg5000" / "ECG5000_TRAIN.tsv"
-real_ecg = available(ecg_file)
+ecg_file = available("ecg5000/ECG5000_TRAIN.tsv")
+real_ecg = ecg_file is not None
 panels = ["normal", *ECG_ANOMALIES]
 if real_ecg:
     ecg = load_ucr(ecg_file)
@@ -182,8 +173,8 @@ plt.show()
 # daily returns, calm and turbulent periods, and a slow cycle around the
 # trend.  Here its drift and volatility are set close to those of the index.
 
-price_file = DATA / "sp500_daily" / "sp500.csv"
-real_prices = available(price_file)
+price_file = available("sp500_daily/sp500.csv")
+real_prices = price_file is not None
 if real_prices:
     sp500 = load_price_csv(price_file)
     series = {"S&P 500 close": (sp500.dates, sp500.data)}
@@ -258,8 +249,8 @@ RATE = 8000  # samples per second of FSDD and of the generated clips
 speech, words = make_spoken_words(20, sampling_rate=RATE, random_state=0)
 fake = speech[list(words).index("seven")]
 clips = {}
-wav_folder = DATA / "fsdd" / "recordings"
-if available(wav_folder):
+wav_folder = available("fsdd/recordings")
+if wav_folder is not None:
     fsdd = load_wav_folder(wav_folder)
     lengths = np.array([len(wave) for wave in fsdd.data]) / fsdd.sampling_rate
     print(
@@ -312,8 +303,8 @@ print("make_sentiment_texts:")
 for label, text in zip(labels, texts, strict=True):
     print(f"  {label}  {text}")
 
-polarity_folder = DATA / "rt_polarity"
-if available(polarity_folder):
+polarity_folder = available("rt_polarity")
+if polarity_folder is not None:
     polarity = load_polarity(polarity_folder)  # Windows-1252 files
     rng = np.random.RandomState(0)
     print("load_polarity:")
@@ -329,7 +320,7 @@ if available(polarity_folder):
 print("make_text_corpus:")
 print(make_text_corpus(60, random_state=0))
 
-corpus_file = DATA / "tiny_shakespeare" / "input.txt"
-if available(corpus_file):
+corpus_file = available("tiny_shakespeare/input.txt")
+if corpus_file is not None:
     print("load_text:")
     print(load_text(corpus_file)[:240])

@@ -25,30 +25,22 @@ forecasts come back to dollars and how to cross-validate over windows with
 # Without it, a geometric random walk with the same length and a similar
 # drift stands in.
 
-import os
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import TimeSeriesSplit
 
 from sklstm import Normaliser, sliding_windows
+from sklstm.datasets import find_shared_data
 
-try:
-    DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-except NameError:  # run without a file name, e.g. in a notebook
-    DATA = Path.cwd().parents[1] / "shared" / "data"
-DATA = Path(os.environ.get("SKLSTM_DATA", DATA))
-csv = DATA / "sp500_daily" / "sp500.csv"
-
-if csv.exists():
+csv = find_shared_data("sp500_daily/sp500.csv")  # None without the real data
+if csv is not None:
     frame = pd.read_csv(csv)
     dates = pd.to_datetime(frame["Date"], format="%d-%m-%y").to_numpy()
     close = frame["Close"].to_numpy()
     name = "S&P 500 close"
 else:
-    print(f"{csv} not found: using a generated random walk instead.")
+    print("The S&P 500 file was not found: using a random walk instead.")
     rng = np.random.RandomState(19)  # a walk that ends far above its start
     close = 1450 * np.exp(np.cumsum(rng.normal(0.0002, 0.012, size=4697)))
     dates = pd.bdate_range("2000-01-03", periods=len(close)).to_numpy()

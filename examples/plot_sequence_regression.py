@@ -59,7 +59,6 @@ print(f"Ridge R² on the test set: {r2_score(y_test, y_linear):.3f}")
 reg = LSTMRegressor(
     hidden_layer_sizes=32,
     learning_rate_init=0.01,
-    max_iter=60,
     early_stopping=True,
     random_state=0,
 )

@@ -27,25 +27,17 @@ speech, make of a clip.
 # the dataset is not available, the example makes up "digits" from gliding
 # harmonic tones, so that it still runs.
 
-import os
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.io import wavfile
 
 from sklstm import SpectrogramTransformer
+from sklstm.datasets import find_shared_data
 
-try:
-    _default = Path(__file__).resolve().parents[2] / "shared" / "data"
-except NameError:  # run without __file__, e.g. in a notebook
-    _default = Path.cwd().parents[1] / "shared" / "data"
-DATA = Path(os.environ.get("SKLSTM_DATA", _default))
-FSDD = DATA / "fsdd" / "recordings"
-
+FSDD = find_shared_data("fsdd/recordings")  # None without the real data
 sr = 8000
 digits = list(range(10))
-if FSDD.is_dir():
+if FSDD is not None:
     clips = []
     for digit in digits:
         rate, wave = wavfile.read(FSDD / f"{digit}_jackson_0.wav")
@@ -53,7 +45,7 @@ if FSDD.is_dir():
         clips.append(wave)
     source = "FSDD, speaker 'jackson'"
 else:
-    print(f"FSDD not found at {FSDD}: using generated gliding tones instead.")
+    print("FSDD not found: using generated gliding tones instead.")
     rng = np.random.RandomState(0)
     clips = []
     for digit in digits:

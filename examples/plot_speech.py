@@ -30,14 +30,10 @@ dataset is not there, the example uses generated recordings
 # (``'seven'``) for the transcriber, train on three speakers and test on
 # the fourth.
 
-import os
 import time
-import warnings
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import ConfusionMatrixDisplay
 from sklearn.pipeline import make_pipeline
 
@@ -49,25 +45,23 @@ from sklstm import (
     SpectrogramTransformer,
     augment_channels,
 )
-from sklstm.datasets import DIGIT_WORDS, load_wav_folder, make_spoken_words
+from sklstm.datasets import (
+    DIGIT_WORDS,
+    find_shared_data,
+    load_wav_folder,
+    make_spoken_words,
+)
 from sklstm.metrics import character_error_rate
 
-warnings.simplefilter("ignore", ConvergenceWarning)
-try:
-    _root = Path(__file__).resolve().parents[2]
-except NameError:  # run by sphinx-gallery
-    _root = Path.cwd().parents[1]
-DATA = Path(os.environ.get("SKLSTM_DATA", _root / "shared" / "data"))
-FSDD = DATA / "fsdd" / "recordings"
-
-if FSDD.is_dir():
+FSDD = find_shared_data("fsdd/recordings")  # None without the real data
+if FSDD is not None:
     wavs = load_wav_folder(FSDD)
     clips, speaker = wavs.data, wavs.speaker
     words = np.array(DIGIT_WORDS)[wavs.target.astype(int)]
     test_speaker = "george"
     loose_speaker = "lucas"  # whose recordings keep the room noise around words
 else:
-    print(f"FSDD not found at {FSDD}: using generated recordings.")
+    print("FSDD not found: using generated recordings.")
     clips, words, speaker = make_spoken_words(
         2000, n_speakers=4, return_speaker=True, random_state=0
     )
@@ -109,18 +103,20 @@ raw = SpectrogramTransformer(  # log-mel as recorded, one frame per row
 )
 shown = int(np.flatnonzero(speaker == loose_speaker)[0])
 clip = clips[shown]
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), width_ratios=[1.2, 1, 1])
-axes[0].plot(np.arange(len(clip)) / 8000, clip, lw=0.5)
-axes[0].set(title=f"'{words[shown]}': waveform", xlabel="seconds")
+fig, axes = plt.subplot_mosaic(
+    [["wave", "wave"], ["raw", "front"]], figsize=(8, 6), layout="constrained"
+)
+axes["wave"].plot(np.arange(len(clip)) / 8000, clip, lw=0.5)
+axes["wave"].set(title=f"'{words[shown]}': waveform", xlabel="seconds")
 for ax, step, title in [
-    (axes[1], raw, "log-mel, as recorded"),
-    (axes[2], front, "defaults: trimmed, floored, centred"),
+    (axes["raw"], raw, "log-mel, as recorded"),
+    (axes["front"], front, "defaults: trimmed, floored, centred"),
 ]:
     frames = step.fit_transform([clip])[0]
     frames = frames.reshape(-1, step.n_bins_ // step.stack)  # a row per frame
     ax.imshow(frames.T, origin="lower", aspect="auto", cmap="magma")
     ax.set(title=title, xlabel="frame (10 ms)", ylabel="mel band")
-fig.tight_layout()
+plt.show()
 
 # %%
 # Other microphones
@@ -193,22 +189,34 @@ by_warp = [
     for w in words_model.warps_
 ]
 pipeline.set_params(spectrogramtransformer__warp=1.0)
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), width_ratios=[1, 1.1])
-axes[0].plot(words_model.warps_, by_warp, "o-")
-axes[0].axvline(warp, color="C1", ls="--", label="chosen without labels")
-axes[0].set(xlabel="warp of the mel filters", ylabel="word accuracy")
-axes[0].set_title("Unseen speaker, each warp")
-axes[0].legend()
+fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+ax.plot(words_model.warps_, by_warp, "o-")
+ax.axvline(warp, color="C1", ls="--", label="chosen without labels")
+ax.set(xlabel="warp of the mel filters", ylabel="word accuracy")
+ax.set_title("Unseen speaker, each warp")
+ax.legend()
+plt.show()
+
+# %%
+# The confusion matrix of the adapted predictions: each row is a word
+# said, each column the word recognised, so the mistakes are the numbers
+# off the diagonal.
+
+fig, ax = plt.subplots(figsize=(7, 6.5), layout="constrained")
 ConfusionMatrixDisplay.from_predictions(
     y_test,
     predicted,
     labels=list(DIGIT_WORDS),
-    ax=axes[1],
+    ax=ax,
     colorbar=False,
     xticks_rotation=45,
+    text_kw={"fontsize": 12},
 )
-axes[1].set_title("Words, unseen speaker, adapted")
-fig.tight_layout()
+ax.set_title("Words, unseen speaker, adapted", fontsize=13)
+ax.set_xlabel("recognised word", fontsize=12)
+ax.set_ylabel("word said", fontsize=12)
+ax.tick_params(labelsize=11)
+plt.show()
 
 # %%
 # Characters: CTC transcription

@@ -26,33 +26,22 @@ answer is below.
 # file, :func:`~sklstm.datasets.make_price_series` generates a price path of
 # the same length instead.
 
-import os
-import warnings
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 
 from sklstm import LSTMRegressor, Normaliser, WindowScaledRegressor, sliding_windows
-from sklstm.datasets import load_price_csv, make_price_series
+from sklstm.datasets import find_shared_data, load_price_csv, make_price_series
 
-try:
-    DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-except NameError:  # run without a file name, e.g. in a notebook
-    DATA = Path.cwd().parents[1] / "shared" / "data"
-DATA = Path(os.environ.get("SKLSTM_DATA", DATA))
-csv = DATA / "sp500_daily" / "sp500.csv"
-
-if csv.is_file():
+csv = find_shared_data("sp500_daily/sp500.csv")  # None without the real data
+if csv is not None:
     prices = load_price_csv(csv)
     close, dates = prices.data, prices.dates
     name = "S&P 500"
 else:
-    print(f"{csv} not found: using a generated price series instead.")
+    print("The S&P 500 file was not found: using generated prices instead.")
     close = make_price_series(4697, start=1455.0, random_state=0)
     dates = np.busday_offset("2000-01-03", np.arange(len(close)))
     name = "generated prices"
@@ -160,7 +149,7 @@ print_table(results)
 # come back in index points.
 #
 # The inner regressor is the default one, ``LSTMRegressor(validation_split=
-# 'last', normalise_y=False)``, with a seed and a cap on the epochs: the
+# 'last', normalise_y=False)``, with a seed and a shorter patience: the
 # returns it learns are already in the inputs' units, and standardising
 # them again (``LSTMRegressor``'s own default) made the network chase the
 # daily noise.
@@ -168,17 +157,14 @@ print_table(results)
 # ``validation_split='last'`` early-stops on the latest 10 % of the training
 # windows instead of a random 10 %: random validation windows sit between
 # training windows that overlap them, and reward memorising.  Early stopping
-# keeps the weights of the best epoch.  Fitted without a limit on the
-# S&P 500, the network runs 18 epochs and keeps epoch 7; ``max_iter=10``
-# here stops it sooner for speed, with the same epoch kept (hence a
-# ``ConvergenceWarning``, which this example silences, as it does for the
-# other capped fits below).
-
-warnings.filterwarnings("ignore", category=ConvergenceWarning)
+# keeps the weights of the best epoch.  With the default patience
+# (``n_iter_no_change=10``) the network runs 18 epochs on the S&P 500 and
+# keeps epoch 7; ``n_iter_no_change=3`` stops it after 11, for speed, with
+# the same epoch kept.
 
 model = WindowScaledRegressor(
     LSTMRegressor(
-        random_state=0, validation_split="last", normalise_y=False, max_iter=10
+        random_state=0, validation_split="last", normalise_y=False, n_iter_no_change=3
     )
 )
 model.fit(X_train, y_train)
@@ -195,27 +181,31 @@ print_table(results)
 # %%
 # The test MAE is a fraction of a percent below persistence, and the
 # directional accuracy is no better than always predicting "up".  In the
-# top panel the forecasts (red) hug the persistence line (dashed): the
-# network has learnt that tomorrow looks much like today.  The bottom panel
-# shows the part that differs, the predicted change from the last close,
-# next to the change that happened: a small, smooth correction against
-# moves many times larger.
+# top panel, the last 40 test days, the forecasts (red) run inside the broad
+# grey band of persistence, the last close: the network has learnt that
+# tomorrow looks much like today, so both lag the actual close (black) by a
+# day.  The bottom panel shows the part that differs, the predicted change
+# from the last close (persistence predicts none, the grey line at 0), next
+# to the change that happened: a small, smooth correction against moves
+# many times larger.
 
-zoom = slice(-120, None)
-when = test_dates[zoom]
-fig, axes = plt.subplots(
-    2, 1, figsize=(8, 6), sharex=True, height_ratios=[2, 1], layout="constrained"
+zoom = slice(-40, None)
+when, actual, lstm = test_dates[zoom], y_test[zoom], y_lstm[zoom]
+persistence = last[zoom]
+fig, (top, bottom) = plt.subplots(
+    2, 1, figsize=(8, 6.5), sharex=True, height_ratios=[2, 1], layout="constrained"
 )
-axes[0].plot(when, y_test[zoom], color="black", lw=1.5, label="actual close")
-axes[0].plot(when, y_lstm[zoom], color="tab:red", label="LSTM")
-axes[0].plot(when, last[zoom], color="tab:grey", ls="--", label="persistence")
-axes[0].set(title="Next-day forecasts, last 120 test days", ylabel="index points")
-axes[0].legend()
-axes[1].bar(when, (y_test - last)[zoom], color="lightgrey", label="actual change")
-axes[1].plot(when, (y_lstm - last)[zoom], color="tab:red", label="LSTM forecast")
-axes[1].axhline(0, color="tab:grey", ls="--", lw=1)
-axes[1].set(ylabel="change from last close")
-axes[1].legend(loc="lower left", ncol=2)
+band = {"color": "tab:grey", "alpha": 0.35, "label": "persistence"}
+top.plot(when, persistence, lw=8, **band)
+top.plot(when, actual, "o-", color="black", lw=1, ms=3, label="actual")
+top.plot(when, lstm, "o-", color="tab:red", lw=1.5, ms=3, label="LSTM")
+top.set(title="Next-day forecasts, last 40 test days", ylabel="index points")
+top.legend(loc="upper left")
+bottom.bar(when, actual - persistence, color="lightgrey", label="actual change")
+bottom.axhline(0, lw=4, **band)
+bottom.plot(when, lstm - persistence, "o-", color="tab:red", ms=3, label="LSTM")
+bottom.set(ylabel="change from last close")
+bottom.legend(loc="lower center", bbox_to_anchor=(0.5, 1), ncol=3, frameon=False)
 fig.autofmt_xdate()
 plt.show()
 
@@ -230,12 +220,13 @@ plt.show()
 # training windows only is right (no leakage), but it is not enough: from
 # 2015 the index climbs above anything seen in training, the network is
 # asked about inputs outside its training range and extrapolates badly.
-# This fit stops after ``max_iter=5`` epochs for speed; fully trained with
-# the default settings it does better, but still makes 6.7 to 8.2 times the
-# error of persistence (seeds 0 to 4, ``benchmarks/bench_stock.py``).
+# For speed, this fit early-stops with a patience of ``n_iter_no_change=2``
+# epochs; with the default patience it does better, but still makes 6.7 to
+# 8.2 times the error of persistence (seeds 0 to 4,
+# ``benchmarks/bench_stock.py``).
 
 textbook = TransformedTargetRegressor(
-    make_pipeline(Normaliser(), LSTMRegressor(random_state=0, max_iter=5)),
+    make_pipeline(Normaliser(), LSTMRegressor(random_state=0, n_iter_no_change=2)),
     transformer=Normaliser(),
 )
 textbook.fit(X_train, y_train)
@@ -324,14 +315,19 @@ plt.show()
 # windows later than its training windows, and ``gap=30`` drops the
 # overlapping windows between them, as for the test set.  The search runs
 # on the training windows only; the test set stays untouched.  To keep the
-# example fast, each fit is capped at ``max_iter=5`` and the best setting
-# is not refitted (``refit=False``).
+# example fast, each fit early-stops (on the latest windows of its fold)
+# with a patience of ``n_iter_no_change=2`` epochs, and the best setting is
+# not refitted (``refit=False``).
 
 cv = TimeSeriesSplit(n_splits=3, gap=window)
 search = GridSearchCV(
     WindowScaledRegressor(
         LSTMRegressor(
-            random_state=0, validation_split="last", normalise_y=False, max_iter=5
+            random_state=0,
+            validation_split="last",
+            early_stopping=True,
+            n_iter_no_change=2,
+            normalise_y=False,
         )
     ),
     {"regressor__hidden_layer_sizes": [16, 64]},
@@ -358,9 +354,9 @@ print("best:", search.best_params_)
 
 # %%
 # From fold to fold the ratios scatter around 1 by more than the two
-# settings differ, and which size wins changes with ``max_iter``: on daily
-# prices, a grid search mostly ranks noise.  Look at the
-# ratio to persistence on each fold before trusting a "best" setting.
+# settings differ: on daily prices, a grid search mostly ranks noise.  Look
+# at the ratio to persistence on each fold before trusting a "best"
+# setting.
 #
 # What to expect
 # --------------

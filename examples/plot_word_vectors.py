@@ -26,28 +26,18 @@ main direction of the table.
 # negative.  If the data folder is not there, the example falls back to
 # generated review sentences.
 
-import os
-import warnings
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
 from sklstm import Embedder, LSTMClassifier
-from sklstm.datasets import load_polarity, make_sentiment_texts
+from sklstm.datasets import find_shared_data, load_polarity, make_sentiment_texts
 
-try:
-    _root = Path(__file__).resolve().parents[2]
-except NameError:  # run interactively or by sphinx-gallery
-    _root = Path.cwd().parents[1]
-DATA = Path(os.environ.get("SKLSTM_DATA", _root / "shared" / "data"))
-
-if (DATA / "rt_polarity").is_dir():
-    reviews = load_polarity(DATA / "rt_polarity")
+folder = find_shared_data("rt_polarity")  # None without the real data
+if folder is not None:
+    reviews = load_polarity(folder)
     texts, y = reviews.data, reviews.target
 else:
     print("The polarity data was not found: using generated review sentences.")
@@ -199,22 +189,20 @@ plt.show()
 # word vectors by gradient descent together with its own weights; the
 # fine-tuned table is the classifier's ``embeddings_``, with the same token
 # ids as the embedder's ``vocabulary_`` (the embedder's own ``vectors_`` are
-# left untouched).  To keep the example fast, we train for 3 epochs only,
-# which is short of convergence (hence the silenced warning) but enough for
-# a reasonable model.  With more than 1,000 sentences, early stopping is on
+# left untouched).  With more than 1,000 sentences, early stopping is on
 # by default (``early_stopping='auto'``): 10% of the training sentences are
 # held out, and the classifier keeps the weights, table included, of the
-# epoch with the lowest validation loss.
+# epoch with the lowest validation loss.  To keep the example fast, training
+# stops two epochs after the best one (``n_iter_no_change=1`` instead of
+# 10).
 
 texts_train, texts_test, y_train, y_test = train_test_split(
     texts, y, test_size=0.25, stratify=y, random_state=0
 )
 pipe = make_pipeline(
-    Embedder(random_state=0), LSTMClassifier(random_state=0, max_iter=3)
+    Embedder(random_state=0), LSTMClassifier(random_state=0, n_iter_no_change=1)
 )
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    pipe.fit(texts_train, y_train)
+pipe.fit(texts_train, y_train)
 validation_loss = [record["validation_loss"] for record in pipe[-1].history_]
 print("Validation loss per epoch:", np.round(validation_loss, 3))
 print(f"Weights kept from epoch {np.argmin(validation_loss) + 1}")

@@ -16,8 +16,9 @@ from sklearn import get_config
 
 _INSTALL_HINT = (
     "device='cuda' needs CuPy and a CUDA GPU. Install the GPU extra with "
-    "`pip install sklstm[gpu]` (it pulls the `cupy-cuda12x` wheel; use "
-    "`cupy-cuda11x` for CUDA 11), or use device='cpu'."
+    '`pip install ".[gpu]"` in a sklstm checkout (it pulls the '
+    "`cupy-cuda12x` wheel; use `cupy-cuda11x` for CUDA 11), or use "
+    "device='cpu'."
 )
 
 

@@ -98,7 +98,7 @@ class LSTMLanguageModel(BaseEstimator):
         0 silent, 1 one line per epoch, 2 a progress bar.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
-        (``pip install sklstm[gpu]``) and raises an error without one;
+        (``pip install ".[gpu]"`` in a checkout) and raises an error without one;
         'auto' uses a GPU when one is usable.  A fitted model predicts on
         the CPU where no GPU is usable, so it loads anywhere.
 

@@ -107,7 +107,7 @@ class LSTMTranscriber(BaseLSTM):
         0 is silent, 1 prints a line per epoch, 2 adds a progress bar.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
-        (``pip install sklstm[gpu]``) and raises an error without one;
+        (``pip install ".[gpu]"`` in a checkout) and raises an error without one;
         'auto' uses a GPU when one is usable.  A fitted model predicts on
         the CPU where no GPU is usable, so it loads anywhere.
 

@@ -31,7 +31,7 @@ def test_cpu_and_auto_namespaces():
 @pytest.mark.skipif(gpu_available(), reason="a GPU is available here")
 def test_cuda_without_gpu_says_how_to_install():
     X, y = np.zeros((4, 3)), [0, 1, 0, 1]
-    with pytest.raises(ValueError, match=r"pip install sklstm\[gpu\]"):
+    with pytest.raises(ValueError, match=r"pip install \"\.\[gpu\]\""):
         LSTMClassifier(device="cuda").fit(X, y)
 
 

@@ -2,6 +2,7 @@
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklstm.datasets import (
     DIGIT_WORDS,
     ECG_ANOMALIES,
+    _shared,
+    find_shared_data,
     load_polarity,
     load_price_csv,
     load_text,
@@ -525,3 +528,62 @@ def test_make_spoken_words_vocabulary():
         make_spoken_words(4, words=["yes", "yes"])
     with pytest.raises(InvalidParameterError, match="n_speakers"):
         make_spoken_words(4, n_speakers=0)
+
+
+# --------------------------------------------------------------------------
+# find_shared_data
+# --------------------------------------------------------------------------
+
+
+def _data_folder(root):
+    """A ``shared/data`` folder under ``root`` with one data set in it."""
+    data = root / "shared" / "data"
+    (data / "fsdd" / "recordings").mkdir(parents=True)
+    (data / "sp500_daily").mkdir()
+    (data / "sp500_daily" / "sp500.csv").write_text("Date,Close\n")
+    return data
+
+
+def test_find_shared_data_environment_variable(tmp_path, monkeypatch):
+    data = _data_folder(tmp_path)
+    monkeypatch.setenv("SKLSTM_DATA", str(data))
+    assert find_shared_data() == data
+    assert find_shared_data("fsdd/recordings") == data / "fsdd" / "recordings"
+    assert find_shared_data(Path("sp500_daily") / "sp500.csv").is_file()
+    assert find_shared_data("ecg5000") is None
+    with pytest.raises(FileNotFoundError, match="'ecg5000' was not found.*SKLSTM_DATA"):
+        find_shared_data("ecg5000", required=True)
+
+    # an explicit folder is the only place looked at, even when it is missing
+    monkeypatch.setenv("SKLSTM_DATA", str(tmp_path / "missing"))
+    assert find_shared_data() is None and find_shared_data("fsdd") is None
+    with pytest.raises(FileNotFoundError, match="The data folder was not found"):
+        find_shared_data(required=True)
+
+
+@pytest.mark.parametrize("cwd", [".", "main", "main/examples"])
+def test_find_shared_data_relative_to_the_working_directory(tmp_path, monkeypatch, cwd):
+    data = _data_folder(tmp_path)
+    monkeypatch.setenv("SKLSTM_DATA", "")  # empty: as if unset
+    monkeypatch.setattr(_shared, "_CHECKOUT", tmp_path / "elsewhere" / "sklstm")
+    (tmp_path / cwd).mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(tmp_path / cwd)
+    assert find_shared_data("fsdd/recordings") == data / "fsdd" / "recordings"
+
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "a" / "b" / "c")  # three levels below the data
+    assert find_shared_data("fsdd/recordings") is None
+
+
+def test_find_shared_data_beside_the_checkout(tmp_path, monkeypatch):
+    data = _data_folder(tmp_path)
+    monkeypatch.delenv("SKLSTM_DATA", raising=False)
+    monkeypatch.setattr(_shared, "_CHECKOUT", tmp_path / "main")
+    monkeypatch.chdir(_data_folder(tmp_path / "other").parent)  # not searched first
+    assert find_shared_data() == data
+    assert find_shared_data("sp500_daily/sp500.csv").is_file()
+
+
+def test_find_shared_data_checks_the_name():
+    with pytest.raises(TypeError, match="got int"):
+        find_shared_data(3)

@@ -13,6 +13,7 @@ from sklstm.datasets._loaders import (
     load_ucr,
     load_wav_folder,
 )
+from sklstm.datasets._shared import find_shared_data
 from sklstm.datasets._synthetic import (
     DIGIT_WORDS,
     ECG_ANOMALIES,
@@ -28,6 +29,7 @@ from sklstm.datasets._synthetic import (
 __all__ = [
     "DIGIT_WORDS",
     "ECG_ANOMALIES",
+    "find_shared_data",
     "load_polarity",
     "load_price_csv",
     "load_text",
