@@ -1,10 +1,10 @@
 # sklstm: LSTM networks as scikit-learn estimators.
 # BSD 3-Clause License.
-"""BaseLSTM: parameters, the training loop, prediction and persistence.
+"""BaseLSTM: parameters, validation, training and prediction.
 
-The loop reads top-down: ``fit -> _fit -> _fit_loop -> _train_step``;
-``settle_weights`` chooses the weights a fit returns (see
-``sklstm._callbacks.WeightGuard``).
+A fit reads top-down: ``fit -> _fit -> _fit_loop``, which hands
+:func:`sklstm._training.fit_loop` (the loop every estimator runs) a
+:class:`~sklstm._training.Training` whose step is ``_train_step``.
 Subclasses supply the target handling (``_encode_targets``,
 ``_batch_targets``, ``_decode``) and the metric of ``score``.
 """
@@ -12,34 +12,24 @@ Subclasses supply the target handling (``_encode_targets``,
 import copy
 import functools
 import math
-import os
-import sys
-import time
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace, is_foreign_array, to_numpy
-from sklstm._callbacks import (
-    CURRENT,
-    DIVERGENCE_GROWTH,
-    EarlyStopping,
-    EpochPrinter,
-    ProgressBar,
-    WeightGuard,
-)
+from sklstm._callbacks import EarlyStopping, progress_callbacks
 from sklstm._functional import LOSSES
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import apply_gradients, make_optimizer
 from sklstm._sequences import check_sequences, iter_batches, predict_batches
+from sklstm._training import Training, fit_loop, user_stacklevel
 
 _DTYPE = np.float32
 _PREDICT_BATCH = 256
@@ -80,16 +70,6 @@ def _dropout_rate(dropout, tokens):
 _UNSCALED_RMS = (0.02, 30.0)
 
 
-def _user_stacklevel():
-    """``stacklevel`` of a warning issued by the caller that points at the
-    first frame outside sklstm (the user's call, or sklearn's)."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _warn_if_unscaled(data, name):
     """Warn when the features of ``data`` (steps, F) are far from unit
     scale, where LSTM gates saturate (large values) or hardly move (tiny
@@ -128,7 +108,7 @@ def _warn_if_unscaled(data, name):
         f"{column.std():.3g}): an LSTM trains badly on such input, as {what}.  "
         + advice,
         UserWarning,
-        stacklevel=_user_stacklevel(),
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -226,69 +206,6 @@ def flatten_valid(Y, lengths):
     """Concatenate the valid steps of padded per-timestep arrays (n, T, ...),
     sequence by sequence."""
     return Y[np.arange(Y.shape[1]) < np.asarray(lengths)[:, None]]
-
-
-def settle_weights(estimator, guard, stopper, outcome, *, validated, keep_best, fix):
-    """Leave the network with the weights a fit returns, and warn which when
-    they are not the expected ones; raise when none is usable.
-
-    ``outcome`` is how the loop ended: ``"max_iter"``, ``"stopped"`` (early
-    stopping), ``"interrupted"`` (Ctrl-C) or ``("diverged", loss)``.  The
-    expected weights are the best epoch's by the monitored value
-    (``keep_best``; a validation loss when ``validated``) or the last
-    epoch's; see :class:`~sklstm._callbacks.WeightGuard` for the fallbacks.
-    ``fix`` is the advice of the divergence messages.
-    """
-    monitor = "validation loss" if validated else "training loss"
-    best = (None, None)
-    if stopper.best_params is not None:
-        best = (
-            f"the weights of epoch {stopper.best_epoch} (the best {monitor}, "
-            f"{-stopper.best:.4g})",
-            stopper.best_params,
-        )
-    epoch = estimator.n_iter_ + 1
-    if outcome == "interrupted":
-        # the weights reached mid-epoch only when no epoch has ended
-        during = (f"the weights reached during epoch {epoch}", CURRENT)
-        kept = guard.settle([best] if estimator.n_iter_ else [best, during])
-        if kept is None:
-            raise KeyboardInterrupt
-        warnings.warn(
-            f"Training interrupted by the user in epoch {epoch}; keeping {kept}.",
-            UserWarning,
-            stacklevel=_user_stacklevel(),
-        )
-        return
-    if outcome in ("max_iter", "stopped"):
-        last = (f"the weights of epoch {estimator.n_iter_}", CURRENT)
-        expected = best if keep_best else last
-        kept = guard.settle([expected, last, best])
-        if kept == expected[0]:
-            if estimator.verbose:
-                print(f"Kept {kept}.", flush=True)
-            return
-        cause = f"{expected[0]} are not finite or have exploded"
-    else:
-        loss = outcome[1]
-        if math.isfinite(loss):
-            cause = (
-                f"the training loss became {loss:.3g} in epoch {epoch}, over "
-                f"{DIVERGENCE_GROWTH:g} times that of an untrained model "
-                f"({guard.reference:.3g})"
-            )
-        else:
-            cause = f"the training loss became NaN or infinite in epoch {epoch}"
-        kept = guard.settle([best])
-    if kept is None:
-        raise ValueError(
-            f"Training diverged: {cause}; no usable model was found. {fix}"
-        )
-    warnings.warn(
-        f"Training diverged: {cause}; training stopped and {kept} were kept. {fix}",
-        UserWarning,
-        stacklevel=_user_stacklevel(),
-    )
 
 
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
@@ -612,7 +529,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"Got batch_size={self.batch_size} larger than the {n} training "
                 "samples; using all of them in one batch.",
                 UserWarning,
-                stacklevel=_user_stacklevel(),
+                stacklevel=user_stacklevel(),
             )
         return min(self.batch_size, n)
 
@@ -636,20 +553,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             trainable_embeddings=tokens is not None and tokens.trainable,
         )
 
-    def _callbacks(self, net, early):
-        callbacks = []
-        if self.verbose >= 2:
-            callbacks.append(ProgressBar())
-        elif self.verbose:
-            callbacks.append(EpochPrinter())
-        stopper = EarlyStopping(
-            self.tol,
-            self.n_iter_no_change,
-            params=net.trainable_arrays(),
-            monitor="validation_loss" if early else "loss",
-        )
-        return callbacks, stopper
-
     def _fit_loop(
         self,
         net,
@@ -665,103 +568,69 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         incremental,
         xp,
     ):
-        callbacks, stopper = self._callbacks(net, early)
-        guard = self._weight_guard(net, seqs, Y, sw, train_idx, xp, incremental)
+        """Run :func:`~sklstm._training.fit_loop` on the sequences
+        ``train_idx``, validating on ``val`` (``(seqs, Y, sw, idx)`` or
+        None) and stopping on its loss when ``early``."""
         if val is not None:
             self.validation_scores_ = self.validation_scores_ or []
-        rs = self._random_state
-        first_epoch = self.n_iter_ + 1
-        outcome = "max_iter"
-        try:
-            for _ in range(max_epochs):
-                t0 = time.time()
-                batches = list(
-                    iter_batches(
-                        seqs.lengths[train_idx],
-                        batch_size,
-                        shuffle=self.shuffle,
-                        random_state=rs,
-                    )
-                )
-                guard.on_epoch_begin(self.n_iter_ + 1, self.n_iter_ + 1 == first_epoch)
-                for cb in callbacks:
-                    cb.on_epoch_begin(self.n_iter_ + 1, len(batches))
-                total, weight = 0.0, 0.0
-                for k, b in enumerate(batches):
-                    idx = train_idx[b]
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        loss = self._train_step(net, opts, seqs, Y, sw, idx, xp)
-                    if guard.diverged(loss):
-                        outcome = ("diverged", loss)
-                        break
-                    w = float(sw[idx].sum())
-                    total, weight = total + loss * w, weight + w
-                    for cb in callbacks:
-                        cb.on_batch_end(k, loss)
-                if outcome != "max_iter":
-                    break
-                self.n_iter_ += 1
-                self.t_ += len(train_idx)
-                self.loss_ = total / weight
-                self.loss_curve_.append(self.loss_)
-                logs = {
-                    "epoch": self.n_iter_,
-                    "loss": self.loss_,
-                    "time": time.time() - t0,
-                    "validation_loss": None,
-                    "validation_score": None,
-                }
-                if val is not None:
-                    val_loss, score = self._validate(net, *val, xp)
-                    self.validation_scores_.append(score)
-                    logs["validation_loss"], logs["validation_score"] = val_loss, score
-                if not early:
-                    self.best_loss_ = min(self.loss_curve_)
-                self.history_.append(logs)
-                for cb in callbacks:
-                    cb.on_epoch_end(self.n_iter_, logs)
-                stop = stopper.on_epoch_end(self.n_iter_, logs)
-                if early and stopper.best_epoch == self.n_iter_:
-                    self.best_validation_score_ = logs["validation_score"]
-                elif val is not None and not early:  # scored, not stopped on
-                    self.best_validation_score_ = max(self.validation_scores_)
-                if stop:
-                    outcome = "stopped"
-                    if self.verbose:
-                        print(
-                            f"Stopped after {self.n_iter_} epochs: no improvement "
-                            f"of {self.tol} for {self.n_iter_no_change} epochs."
-                        )
-                    break
-        except KeyboardInterrupt:
-            outcome = "interrupted"
-        settle_weights(
-            self,
-            guard,
-            stopper,
-            outcome,
-            validated=early,
-            keep_best=early,
-            fix=f"Lower learning_rate_init (now {self.learning_rate_init:g})"
-            + (", set clip_norm" if self.clip_norm is None else "")
-            + " or scale X (e.g. with sklstm.preprocessing.Normaliser) and y.",
-        )
-        if (
-            outcome == "max_iter"
-            and not incremental
-            and max_epochs == self.max_iter
-            and self._warns_at_max_iter()
-        ):
-            warnings.warn(
-                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=_user_stacklevel(),
-            )
 
-    def _weight_guard(self, net, seqs, Y, sw, train_idx, xp, incremental):
-        """The :class:`WeightGuard` of a fit, probing on up to
-        ``_PROBE_SIZE`` weighted training sequences."""
+        def batches():
+            lengths = seqs.lengths[train_idx]
+            rs = self._random_state
+            return [
+                train_idx[b]
+                for b in iter_batches(
+                    lengths, batch_size, shuffle=self.shuffle, random_state=rs
+                )
+            ]
+
+        def train_step(idx):
+            loss = self._train_step(net, opts, seqs, Y, sw, idx, xp)
+            return loss, float(sw[idx].sum())
+
+        def validate():
+            loss, score = self._validate(net, *val, xp)
+            return {"validation_loss": loss, "validation_score": score}
+
+        def after_epoch(logs):
+            self.t_ += len(train_idx)
+            self.loss_ = logs["loss"]
+            if not early:
+                self.best_loss_ = min(self.loss_curve_)
+
+        probe, reference = self._probe(net, seqs, Y, sw, train_idx, xp)
+        fit_loop(
+            self,
+            Training(
+                params=net.trainable_arrays(),
+                batches=batches,
+                train_step=train_step,
+                probe=probe,
+                reference=reference,
+                stopper=EarlyStopping(
+                    self.tol,
+                    self.n_iter_no_change,
+                    params=net.trainable_arrays(),
+                    monitor="validation_loss" if early else "loss",
+                ),
+                callbacks=progress_callbacks(self.verbose),
+                validate=None if val is None else validate,
+                after_epoch=after_epoch,
+                validated=early,
+                warn_at_max_iter=not incremental
+                and max_epochs == self.max_iter
+                and self._warns_at_max_iter(),
+                fix=f"Lower learning_rate_init (now {self.learning_rate_init:g})"
+                + (", set clip_norm" if self.clip_norm is None else "")
+                + " or scale X (e.g. with sklstm.preprocessing.Normaliser) and y.",
+            ),
+            max_epochs,
+        )
+
+    def _probe(self, net, seqs, Y, sw, train_idx, xp):
+        """The guard's probe (the loss of the current weights on up to
+        ``_PROBE_SIZE`` weighted training sequences) and the loss of
+        all-zero scores there (see :class:`~sklstm._callbacks.WeightGuard`)."""
         idx = train_idx[sw[train_idx] > 0][:_PROBE_SIZE]
         X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
 
@@ -772,12 +641,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             with np.errstate(all="ignore"):
                 return float(self._batch_loss(Z, Y, sw, idx, lengths, xp)[0])
 
-        return WeightGuard(
-            net.trainable_arrays(),
-            probe,
-            probe(zero=True),
-            start_usable=self.n_iter_ > 0,
-        )
+        return probe, probe(zero=True)
 
     def _train_step(self, net, opts, seqs, Y, sw, idx, xp):
         """One forward/backward/update on the batch ``idx``; returns the loss.

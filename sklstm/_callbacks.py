@@ -100,6 +100,14 @@ class ProgressBar(Callback):
         return EpochPrinter(self.stream).on_epoch_end(epoch, logs)
 
 
+def progress_callbacks(verbose):
+    """The progress output of ``verbose``: a bar over the batches (2),
+    one line per epoch (1), or nothing (0)."""
+    if verbose >= 2:
+        return [ProgressBar()]
+    return [EpochPrinter()] if verbose else []
+
+
 class EarlyStopping(Callback):
     """Stop when the monitored value has not improved by ``tol`` for
     ``n_iter_no_change`` epochs in a row (the rule of scikit-learn's MLP).
@@ -145,6 +153,24 @@ class EarlyStopping(Callback):
         if isinstance(self.params, (list, tuple)):
             return self.params
         return [self.params]
+
+
+class AnnealOnPlateau(Callback):
+    """Divide the optimizers' step size by ``factor`` after every epoch
+    whose monitored value improved on the best by less than ``tol``
+    (relative, as in :class:`EarlyStopping`)."""
+
+    def __init__(self, optimizers, tol, monitor="loss", factor=4.0):
+        self.optimizers, self.factor = optimizers, factor
+        self._plateau = EarlyStopping(tol, 0, monitor=monitor)
+
+    def on_epoch_end(self, epoch, logs):
+        self._plateau.on_epoch_end(epoch, logs)
+        if self._plateau.count > 0:
+            for opt in self.optimizers:
+                if opt is not None:
+                    opt.learning_rate /= self.factor
+        return False
 
 
 # A batch loss this many times the reference (the loss of an untrained

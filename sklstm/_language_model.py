@@ -3,13 +3,10 @@
 """LSTMLanguageModel: next-word prediction trained on a token stream."""
 
 import math
-import time
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -19,15 +16,14 @@ from sklstm._base import (
     _DTYPE,
     _PREDICT_BATCH,
     _hidden_sizes,
-    _user_stacklevel,
     keeps_state_on_error,
-    settle_weights,
 )
-from sklstm._callbacks import EarlyStopping, EpochPrinter, ProgressBar, WeightGuard
+from sklstm._callbacks import AnnealOnPlateau, EarlyStopping, progress_callbacks
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import apply_gradients, make_optimizer
 from sklstm._sequences import SequenceData, TokenSequences, predict_batches
+from sklstm._training import Training, fit_loop
 
 _UNK = 1  # Embedder's id of <unk>; output k predicts id k + 1
 _PROBE_CHUNKS = 4  # chunks of training text that check the weights fit returns
@@ -288,99 +284,72 @@ class LSTMLanguageModel(BaseEstimator):
         return self
 
     def _fit_loop(self, net, opts, train, val, xp, first):
-        callbacks = []
-        if self.verbose >= 2:
-            callbacks.append(ProgressBar())
-        elif self.verbose:
-            callbacks.append(EpochPrinter())
-        monitor = "validation_loss" if len(val) else "loss"
-        stopper = EarlyStopping(
-            self.tol, 0, params=net.trainable_arrays(), monitor=monitor
-        )
-        probe = train[: _PROBE_CHUNKS * self.bptt * self.batch_size]
-        guard = WeightGuard(
-            net.trainable_arrays(),
-            lambda: self._stream_loss(net, probe, xp)[0],
-            # the loss of uniform scores over the vocabulary
-            math.log(self._n_tokens - 1),
-            start_usable=not first,
-        )
+        """Run :func:`~sklstm._training.fit_loop` over the stream
+        ``train``: each epoch reads it from a random offset as
+        ``batch_size`` streams, in chunks of ``bptt`` tokens, carrying the
+        state from chunk to chunk; the step size is divided by 4 after an
+        epoch without a ``tol`` gain."""
         rs = self._random_state
-        first_epoch = self.n_iter_ + 1
-        outcome = "max_iter"
-        try:
-            for _ in range(self.max_iter):
-                t0 = time.time()
-                offset = int(rs.randint(self.bptt)) if len(train) > 4 * self.bptt else 0
-                grid = _stream_grid(train[offset:], self.batch_size)
-                starts = range(0, len(grid) - 1, self.bptt)
-                guard.on_epoch_begin(self.n_iter_ + 1, self.n_iter_ + 1 == first_epoch)
-                for cb in callbacks:
-                    cb.on_epoch_begin(self.n_iter_ + 1, len(starts))
-                state, total, count = None, 0.0, 0
-                for k, t in enumerate(starts):
-                    ids = grid[t : t + self.bptt + 1]
-                    with np.errstate(over="ignore", invalid="ignore"):
-                        loss, state = self._train_step(net, opts, ids, state, xp)
-                    if guard.diverged(loss):
-                        outcome = ("diverged", loss)
-                        break
-                    n = (len(ids) - 1) * ids.shape[1]
-                    total, count = total + loss * n, count + n
-                    for cb in callbacks:
-                        cb.on_batch_end(k, loss)
-                if outcome != "max_iter":
-                    break
-                self.n_iter_ += 1
-                self.loss_curve_.append(total / count)
-                seconds = time.time() - t0
-                logs = {
-                    "epoch": self.n_iter_,
-                    "loss": self.loss_curve_[-1],
-                    "validation_loss": None,
-                    "validation_score": None,
-                    "learning_rate": opts[0].learning_rate,
-                    "tokens_per_s": count / seconds,
-                    "time": seconds,
-                }
-                if len(val):
-                    val_loss = self._stream_loss(net, val, xp)[0]
-                    self.validation_scores_.append(-val_loss)
-                    logs["validation_loss"] = val_loss
-                    logs["validation_score"] = -val_loss
-                    logs["validation_perplexity"] = math.exp(min(val_loss, 700.0))
-                self.history_.append(logs)
-                for cb in callbacks:
-                    cb.on_epoch_end(self.n_iter_, logs)
-                stopper.on_epoch_end(self.n_iter_, logs)
-                if len(val) and stopper.best_epoch == self.n_iter_:
-                    self.best_validation_score_ = -logs["validation_loss"]
-                if stopper.count >= self.n_iter_no_change:  # epochs without tol gain
-                    outcome = "stopped"
-                    break
-                if stopper.count > 0:  # anneal on a plateau
-                    for o in opts:
-                        if o is not None:
-                            o.learning_rate /= 4.0
-        except KeyboardInterrupt:
-            outcome = "interrupted"
-        settle_weights(
-            self,
-            guard,
-            stopper,
-            outcome,
-            validated=len(val) > 0,
-            keep_best=True,
-            fix=f"Lower learning_rate_init (now {self.learning_rate_init:g})"
-            + (" or set clip_norm." if self.clip_norm is None else "."),
-        )
-        if outcome == "max_iter":
-            warnings.warn(
-                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=_user_stacklevel(),
+        carried = {"state": None}
+
+        def batches():
+            offset = int(rs.randint(self.bptt)) if len(train) > 4 * self.bptt else 0
+            grid = _stream_grid(train[offset:], self.batch_size)
+            carried["state"] = None
+            return [
+                grid[t : t + self.bptt + 1] for t in range(0, len(grid) - 1, self.bptt)
+            ]
+
+        def train_step(ids):
+            loss, carried["state"] = self._train_step(
+                net, opts, ids, carried["state"], xp
             )
+            return loss, (len(ids) - 1) * ids.shape[1]
+
+        def validate():
+            loss = self._stream_loss(net, val, xp)[0]
+            return {
+                "validation_loss": loss,
+                "validation_score": -loss,
+                "validation_perplexity": math.exp(min(loss, 700.0)),
+            }
+
+        def epoch_logs(seconds, tokens):
+            return {
+                "learning_rate": opts[0].learning_rate,
+                "tokens_per_s": tokens / seconds,
+            }
+
+        monitor = "validation_loss" if len(val) else "loss"
+        probe = train[: _PROBE_CHUNKS * self.bptt * self.batch_size]
+        fit_loop(
+            self,
+            Training(
+                params=net.trainable_arrays(),
+                batches=batches,
+                train_step=train_step,
+                probe=lambda: self._stream_loss(net, probe, xp)[0],
+                # the loss of uniform scores over the vocabulary
+                reference=math.log(self._n_tokens - 1),
+                # stops after n_iter_no_change epochs without a tol gain
+                stopper=EarlyStopping(
+                    self.tol,
+                    self.n_iter_no_change - 1,
+                    params=net.trainable_arrays(),
+                    monitor=monitor,
+                ),
+                callbacks=[
+                    *progress_callbacks(self.verbose),
+                    AnnealOnPlateau(opts, self.tol, monitor=monitor, factor=4.0),
+                ],
+                validate=validate if len(val) else None,
+                epoch_logs=epoch_logs,
+                validated=True,
+                fix=f"Lower learning_rate_init (now {self.learning_rate_init:g})"
+                + (" or set clip_norm." if self.clip_norm is None else "."),
+            ),
+            self.max_iter,
+        )
 
     def _train_step(self, net, opts, ids, state, xp):
         """One chunk: forward from ``state``, backward, update; returns the

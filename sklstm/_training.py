@@ -1,0 +1,250 @@
+# sklstm: LSTM networks as scikit-learn estimators.
+# BSD 3-Clause License.
+"""The training loop every estimator runs, the language model's included.
+
+It reads top-down: :func:`fit_loop` runs epochs until the stopping rule,
+``max_iter``, divergence or Ctrl-C ends them, then lets
+:func:`settle_weights` choose the weights the fit returns;
+:func:`run_epoch` runs the training steps of one epoch and validates.
+What differs between estimators (their batches: sequences, or a token
+stream read with carried state; their step, validation and records) comes
+in one small :class:`Training` object.
+"""
+
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from sklstm._callbacks import CURRENT, DIVERGENCE_GROWTH, EarlyStopping, WeightGuard
+
+
+@dataclass
+class Training:
+    """What one fit trains, and how.
+
+    Attributes
+    ----------
+    params : list of arrays
+        The arrays the optimizer updates in place.
+    batches : callable
+        ``batches()`` returns the batches of the next epoch (anything
+        ``train_step`` takes).
+    train_step : callable
+        ``train_step(batch)`` does one forward, backward and update and
+        returns ``(loss, weight)``: the batch's mean loss and its weight in
+        the epoch's mean.
+    probe : callable
+        ``probe()`` returns the loss of the current weights on a fixed
+        batch of training data (see :class:`WeightGuard`).
+    reference : float
+        Loss of a model that knows nothing on the probe batch.
+    stopper : EarlyStopping
+        The stopping rule; it keeps the best epoch's weights.
+    callbacks : list of Callback
+        Called at each epoch's and batch's end (progress output, learning
+        rate schedules).
+    validate : callable or None
+        ``validate()`` returns the validation entries of the epoch's logs
+        (``validation_loss``, ``validation_score``, ...), or None.
+    epoch_logs : callable or None
+        ``epoch_logs(seconds, weight)`` returns extra entries of the
+        epoch's logs (the language model's learning rate, tokens/s).
+    after_epoch : callable or None
+        ``after_epoch(logs)`` updates the estimator's own records.
+    validated : bool
+        Whether the stopping rule monitors the validation loss (and the
+        best epoch's weights are kept).
+    warn_at_max_iter : bool
+        Whether reaching the last epoch raises a ConvergenceWarning.
+    fix : str
+        Advice of the divergence messages.
+    """
+
+    params: list
+    batches: Callable
+    train_step: Callable
+    probe: Callable
+    reference: float
+    stopper: EarlyStopping
+    callbacks: list = field(default_factory=list)
+    validate: Callable | None = None
+    epoch_logs: Callable | None = None
+    after_epoch: Callable | None = None
+    validated: bool = False
+    warn_at_max_iter: bool = True
+    fix: str = ""
+
+
+def fit_loop(estimator, training, max_epochs):
+    """Train up to ``max_epochs`` epochs; leave the network with the
+    weights the fit returns.  Returns how the loop ended: ``"max_iter"``,
+    ``"stopped"``, ``"interrupted"`` or ``("diverged", loss)``."""
+    guard = WeightGuard(
+        training.params,
+        training.probe,
+        training.reference,
+        start_usable=estimator.n_iter_ > 0,
+    )
+    first_epoch = estimator.n_iter_ + 1
+    outcome = "max_iter"
+    try:
+        for _ in range(max_epochs):
+            outcome = run_epoch(estimator, training, guard, first_epoch)
+            if outcome != "max_iter":
+                break
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+    settle_weights(
+        estimator,
+        guard,
+        training.stopper,
+        outcome,
+        validated=training.validated,
+        keep_best=training.validated,
+        fix=training.fix,
+    )
+    if outcome == "max_iter" and training.warn_at_max_iter:
+        warnings.warn(
+            f"Stochastic optimizer: maximum iterations ({estimator.max_iter}) "
+            "reached and the optimization hasn't converged yet.",
+            ConvergenceWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return outcome
+
+
+def run_epoch(estimator, training, guard, first_epoch):
+    """One epoch: the training steps, then validation, records and the
+    stopping rule.  Returns ``"max_iter"`` to go on, ``"stopped"`` or
+    ``("diverged", loss)``."""
+    t0 = time.time()
+    epoch = estimator.n_iter_ + 1
+    batches = training.batches()
+    guard.on_epoch_begin(epoch, epoch == first_epoch)
+    for cb in training.callbacks:
+        cb.on_epoch_begin(epoch, len(batches))
+    total, weight = 0.0, 0.0
+    for k, batch in enumerate(batches):
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, w = training.train_step(batch)
+        if guard.diverged(loss):
+            return ("diverged", loss)
+        total, weight = total + loss * w, weight + w
+        for cb in training.callbacks:
+            cb.on_batch_end(k, loss)
+    seconds = time.time() - t0
+    estimator.n_iter_ += 1
+    estimator.loss_curve_.append(total / weight)
+    logs = {
+        "epoch": estimator.n_iter_,
+        "loss": estimator.loss_curve_[-1],
+        "time": seconds,
+        "validation_loss": None,
+        "validation_score": None,
+    }
+    if training.epoch_logs is not None:
+        logs.update(training.epoch_logs(seconds, weight))
+    validation = None if training.validate is None else training.validate()
+    if validation is not None:
+        logs.update(validation)
+        estimator.validation_scores_.append(logs["validation_score"])
+    if training.after_epoch is not None:
+        training.after_epoch(logs)
+    estimator.history_.append(logs)
+    for cb in training.callbacks:
+        cb.on_epoch_end(estimator.n_iter_, logs)
+    stopper = training.stopper
+    stop = stopper.on_epoch_end(estimator.n_iter_, logs)
+    if training.validated and stopper.best_epoch == estimator.n_iter_:
+        estimator.best_validation_score_ = logs["validation_score"]
+    elif validation is not None and not training.validated:
+        # scored, not stopped on
+        estimator.best_validation_score_ = max(estimator.validation_scores_)
+    if not stop:
+        return "max_iter"
+    if estimator.verbose:
+        print(
+            f"Stopped after {estimator.n_iter_} epochs: no improvement of "
+            f"{estimator.tol} for {estimator.n_iter_no_change} epochs."
+        )
+    return "stopped"
+
+
+def settle_weights(estimator, guard, stopper, outcome, *, validated, keep_best, fix):
+    """Leave the network with the weights a fit returns, and warn which when
+    they are not the expected ones; raise when none is usable.
+
+    ``outcome`` is how the loop ended: ``"max_iter"``, ``"stopped"`` (early
+    stopping), ``"interrupted"`` (Ctrl-C) or ``("diverged", loss)``.  The
+    expected weights are the best epoch's by the monitored value
+    (``keep_best``; a validation loss when ``validated``) or the last
+    epoch's; see :class:`~sklstm._callbacks.WeightGuard` for the fallbacks.
+    ``fix`` is the advice of the divergence messages.
+    """
+    monitor = "validation loss" if validated else "training loss"
+    best = (None, None)
+    if stopper.best_params is not None:
+        best = (
+            f"the weights of epoch {stopper.best_epoch} (the best {monitor}, "
+            f"{-stopper.best:.4g})",
+            stopper.best_params,
+        )
+    epoch = estimator.n_iter_ + 1
+    if outcome == "interrupted":
+        # the weights reached mid-epoch only when no epoch has ended
+        during = (f"the weights reached during epoch {epoch}", CURRENT)
+        kept = guard.settle([best] if estimator.n_iter_ else [best, during])
+        if kept is None:
+            raise KeyboardInterrupt
+        warnings.warn(
+            f"Training interrupted by the user in epoch {epoch}; keeping {kept}.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return
+    if outcome in ("max_iter", "stopped"):
+        last = (f"the weights of epoch {estimator.n_iter_}", CURRENT)
+        expected = best if keep_best else last
+        kept = guard.settle([expected, last, best])
+        if kept == expected[0]:
+            if estimator.verbose:
+                print(f"Kept {kept}.", flush=True)
+            return
+        cause = f"{expected[0]} are not finite or have exploded"
+    else:
+        loss = outcome[1]
+        if math.isfinite(loss):
+            cause = (
+                f"the training loss became {loss:.3g} in epoch {epoch}, over "
+                f"{DIVERGENCE_GROWTH:g} times that of an untrained model "
+                f"({guard.reference:.3g})"
+            )
+        else:
+            cause = f"the training loss became NaN or infinite in epoch {epoch}"
+        kept = guard.settle([best])
+    if kept is None:
+        raise ValueError(
+            f"Training diverged: {cause}; no usable model was found. {fix}"
+        )
+    warnings.warn(
+        f"Training diverged: {cause}; training stopped and {kept} were kept. {fix}",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def user_stacklevel():
+    """``stacklevel`` of a warning issued by the caller that points at the
+    first frame outside sklstm (the user's call, or sklearn's)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
