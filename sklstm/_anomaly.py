@@ -199,6 +199,11 @@ default='state_distance'
         Continue from the previous fit's weights and optimizer state.
     verbose : int, default=0
         0 silent, 1 one line per epoch, 2 a progress bar.
+    callbacks : list of Callback or None, default=None
+        Objects whose hooks run during training (see
+        :mod:`sklstm.callbacks`): learning-rate schedules, an epoch log, or
+        a subclass of :class:`~sklstm.callbacks.Callback` of your own.  Used
+        as given, not copied, so their state can be read after ``fit``.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
         (``pip install ".[gpu]"`` in a checkout) and raises an error without one;
@@ -311,6 +316,7 @@ best_validation_score_, history_ :
         random_state=None,
         warm_start=False,
         verbose=0,
+        callbacks=None,
         device="cpu",
     ):
         self.horizon = horizon
@@ -334,6 +340,7 @@ best_validation_score_, history_ :
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.callbacks = callbacks
         self.device = device
 
     def _warns_at_max_iter(self):

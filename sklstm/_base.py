@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace, is_foreign_array, to_numpy
-from sklstm._callbacks import EarlyStopping, progress_callbacks
+from sklstm._callbacks import EarlyStopping, check_callbacks, progress_callbacks
 from sklstm._functional import LOSSES
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import apply_gradients, make_optimizer
@@ -239,6 +239,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "callbacks": [list, None],
     }
 
     _loss = None  # name in sklstm._functional.LOSSES
@@ -268,6 +269,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         warm_start,
         verbose,
         device,
+        callbacks=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.bidirectional = bidirectional
@@ -290,6 +292,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.warm_start = warm_start
         self.verbose = verbose
         self.device = device
+        self.callbacks = callbacks
 
     # ------------------------------------------------------- subclass hooks
     @abstractmethod
@@ -613,7 +616,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     params=net.trainable_arrays(),
                     monitor="validation_loss" if early else "loss",
                 ),
-                callbacks=progress_callbacks(self.verbose),
+                callbacks=[
+                    *progress_callbacks(self.verbose),
+                    *check_callbacks(self.callbacks),
+                ],
+                optimizers=list(opts),
                 validate=None if val is None else validate,
                 after_epoch=after_epoch,
                 validated=early,

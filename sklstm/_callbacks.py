@@ -14,19 +14,81 @@ import numpy as np
 
 
 class Callback:
-    """Base class: every hook does nothing."""
+    """Base class of the training callbacks: every hook does nothing.
+
+    Subclass it and override the hooks you need.  The training loop calls,
+    in order: :meth:`on_fit_begin` once, then for every epoch
+    :meth:`on_epoch_begin`, :meth:`on_batch_end` after every batch and
+    :meth:`on_epoch_end`, and :meth:`on_fit_end` once when training ends,
+    however it ends (``max_iter``, a stopping rule, divergence or Ctrl-C).
+    """
+
+    def on_fit_begin(self, training):
+        """Called before the first epoch of a fit.
+
+        Parameters
+        ----------
+        training : Training
+            ``training.optimizers`` are the optimizers (their
+            ``learning_rate`` may be set), ``training.max_epochs`` the epochs
+            this fit may run, ``training.estimator`` the estimator.
+        """
 
     def on_epoch_begin(self, epoch, n_batches):
-        pass
+        """Called before each epoch.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counted from 1 over all fits (``n_iter_ + 1``).
+        n_batches : int
+            Batches in the epoch.
+        """
 
     def on_batch_end(self, batch, loss):
-        pass
+        """Called after each training step.
+
+        Parameters
+        ----------
+        batch : int
+            The batch's index in the epoch.
+        loss : float
+            Its training loss.
+        """
 
     def on_epoch_end(self, epoch, logs):
+        """Called after each epoch.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch (``n_iter_``).
+        logs : dict
+            The epoch's record, ``history_``'s entry: ``loss``,
+            ``learning_rate``, ``validation_loss``, ``validation_score``...
+
+        Returns
+        -------
+        stop : bool
+            True stops training.
+        """
         return False
 
     def on_fit_end(self):
-        pass
+        """Called once training has ended and the weights the fit returns
+        are chosen."""
+
+
+def check_callbacks(callbacks):
+    """The user's ``callbacks`` parameter as a list, each a :class:`Callback`."""
+    callbacks = list(callbacks or [])
+    for i, cb in enumerate(callbacks):
+        if not isinstance(cb, Callback):
+            raise TypeError(
+                "callbacks must be a list of sklstm.callbacks.Callback objects; "
+                f"callbacks[{i}] is {type(cb).__name__}."
+            )
+    return callbacks
 
 
 class EpochPrinter(Callback):

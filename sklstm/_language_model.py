@@ -18,7 +18,12 @@ from sklstm._base import (
     _hidden_sizes,
     keeps_state_on_error,
 )
-from sklstm._callbacks import AnnealOnPlateau, EarlyStopping, progress_callbacks
+from sklstm._callbacks import (
+    AnnealOnPlateau,
+    EarlyStopping,
+    check_callbacks,
+    progress_callbacks,
+)
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import apply_gradients, make_optimizer
@@ -92,6 +97,11 @@ class LSTMLanguageModel(BaseEstimator):
         Continue from the previous fit's weights and optimizer state.
     verbose : int, default=0
         0 silent, 1 one line per epoch, 2 a progress bar.
+    callbacks : list of Callback or None, default=None
+        Objects whose hooks run during training (see
+        :mod:`sklstm.callbacks`): learning-rate schedules, an epoch log, or
+        a subclass of :class:`~sklstm.callbacks.Callback` of your own.  Used
+        as given, not copied, so their state can be read after ``fit``.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
         (``pip install ".[gpu]"`` in a checkout) and raises an error without one;
@@ -185,6 +195,7 @@ class LSTMLanguageModel(BaseEstimator):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "callbacks": [list, None],
     }
 
     def __init__(
@@ -205,6 +216,7 @@ class LSTMLanguageModel(BaseEstimator):
         random_state=None,
         warm_start=False,
         verbose=0,
+        callbacks=None,
         device="cpu",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -222,6 +234,7 @@ class LSTMLanguageModel(BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.callbacks = callbacks
         self.device = device
 
     # ------------------------------------------------------------------ fit
@@ -315,10 +328,7 @@ class LSTMLanguageModel(BaseEstimator):
             }
 
         def epoch_logs(seconds, tokens):
-            return {
-                "learning_rate": opts[0].learning_rate,
-                "tokens_per_s": tokens / seconds,
-            }
+            return {"tokens_per_s": tokens / seconds}
 
         monitor = "validation_loss" if len(val) else "loss"
         probe = train[: _PROBE_CHUNKS * self.bptt * self.batch_size]
@@ -341,7 +351,9 @@ class LSTMLanguageModel(BaseEstimator):
                 callbacks=[
                     *progress_callbacks(self.verbose),
                     AnnealOnPlateau(opts, self.tol, monitor=monitor, factor=4.0),
+                    *check_callbacks(self.callbacks),
                 ],
+                optimizers=list(opts),
                 validate=validate if len(val) else None,
                 epoch_logs=epoch_logs,
                 validated=True,

@@ -124,6 +124,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     verbose : int, default=0
         0 is silent, 1 prints a line per epoch, 2 adds a progress bar (tqdm
         when installed).
+    callbacks : list of Callback or None, default=None
+        Objects whose hooks run during training (see
+        :mod:`sklstm.callbacks`): learning-rate schedules, an epoch log, or
+        a subclass of :class:`~sklstm.callbacks.Callback` of your own.  Used
+        as given, not copied, so their state can be read after ``fit``.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
         (``pip install ".[gpu]"`` in a checkout) and raises an error without one;
@@ -227,6 +232,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         random_state=None,
         warm_start=False,
         verbose=0,
+        callbacks=None,
         device="cpu",
     ):
         super().__init__(
@@ -250,6 +256,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             random_state=random_state,
             warm_start=warm_start,
             verbose=verbose,
+            callbacks=callbacks,
             device=device,
         )
         self.normalise_y = normalise_y

@@ -65,6 +65,13 @@ class Training:
         Whether reaching the last epoch raises a ConvergenceWarning.
     fix : str
         Advice of the divergence messages.
+    optimizers : list
+        The optimizers (None entries skipped), for learning-rate
+        callbacks; the first one's rate is logged as ``learning_rate``.
+    estimator : estimator
+        The estimator being fitted (set by :func:`fit_loop`).
+    max_epochs : int
+        The epochs this fit may run (set by :func:`fit_loop`).
     """
 
     params: list
@@ -80,6 +87,9 @@ class Training:
     validated: bool = False
     warn_at_max_iter: bool = True
     fix: str = ""
+    optimizers: list = field(default_factory=list)
+    estimator: object = None
+    max_epochs: int = 0
 
 
 def fit_loop(estimator, training, max_epochs):
@@ -92,24 +102,32 @@ def fit_loop(estimator, training, max_epochs):
         training.reference,
         start_usable=estimator.n_iter_ > 0,
     )
+    training.estimator, training.max_epochs = estimator, max_epochs
+    training.optimizers = [o for o in training.optimizers if o is not None]
     first_epoch = estimator.n_iter_ + 1
     outcome = "max_iter"
     try:
-        for _ in range(max_epochs):
-            outcome = run_epoch(estimator, training, guard, first_epoch)
-            if outcome != "max_iter":
-                break
-    except KeyboardInterrupt:
-        outcome = "interrupted"
-    settle_weights(
-        estimator,
-        guard,
-        training.stopper,
-        outcome,
-        validated=training.validated,
-        keep_best=training.validated,
-        fix=training.fix,
-    )
+        for cb in training.callbacks:
+            cb.on_fit_begin(training)
+        try:
+            for _ in range(max_epochs):
+                outcome = run_epoch(estimator, training, guard, first_epoch)
+                if outcome != "max_iter":
+                    break
+        except KeyboardInterrupt:
+            outcome = "interrupted"
+        settle_weights(
+            estimator,
+            guard,
+            training.stopper,
+            outcome,
+            validated=training.validated,
+            keep_best=training.validated,
+            fix=training.fix,
+        )
+    finally:
+        for cb in training.callbacks:
+            cb.on_fit_end()
     if outcome == "max_iter" and training.warn_at_max_iter:
         warnings.warn(
             f"Stochastic optimizer: maximum iterations ({estimator.max_iter}) "
@@ -149,6 +167,8 @@ def run_epoch(estimator, training, guard, first_epoch):
         "validation_loss": None,
         "validation_score": None,
     }
+    if training.optimizers:  # the rate the epoch ran at
+        logs["learning_rate"] = training.optimizers[0].learning_rate
     if training.epoch_logs is not None:
         logs.update(training.epoch_logs(seconds, weight))
     validation = None if training.validate is None else training.validate()
@@ -158,8 +178,7 @@ def run_epoch(estimator, training, guard, first_epoch):
     if training.after_epoch is not None:
         training.after_epoch(logs)
     estimator.history_.append(logs)
-    for cb in training.callbacks:
-        cb.on_epoch_end(estimator.n_iter_, logs)
+    asked = [cb.on_epoch_end(estimator.n_iter_, logs) for cb in training.callbacks]
     stopper = training.stopper
     stop = stopper.on_epoch_end(estimator.n_iter_, logs)
     if training.validated and stopper.best_epoch == estimator.n_iter_:
@@ -167,6 +186,10 @@ def run_epoch(estimator, training, guard, first_epoch):
     elif validation is not None and not training.validated:
         # scored, not stopped on
         estimator.best_validation_score_ = max(estimator.validation_scores_)
+    if any(asked):
+        if estimator.verbose:
+            print(f"Stopped after {estimator.n_iter_} epochs by a callback.")
+        return "stopped"
     if not stop:
         return "max_iter"
     if estimator.verbose:

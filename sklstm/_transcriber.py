@@ -105,6 +105,11 @@ class LSTMTranscriber(BaseLSTM):
         Continue from the previous fit's weights and optimizer state.
     verbose : int, default=0
         0 is silent, 1 prints a line per epoch, 2 adds a progress bar.
+    callbacks : list of Callback or None, default=None
+        Objects whose hooks run during training (see
+        :mod:`sklstm.callbacks`): learning-rate schedules, an epoch log, or
+        a subclass of :class:`~sklstm.callbacks.Callback` of your own.  Used
+        as given, not copied, so their state can be read after ``fit``.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where to fit: 'cuda' runs on an NVIDIA GPU through CuPy
         (``pip install ".[gpu]"`` in a checkout) and raises an error without one;
@@ -236,6 +241,7 @@ class LSTMTranscriber(BaseLSTM):
         random_state=None,
         warm_start=False,
         verbose=0,
+        callbacks=None,
         device="cpu",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -260,6 +266,7 @@ class LSTMTranscriber(BaseLSTM):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.callbacks = callbacks
         self.device = device
 
     @keeps_state_on_error

@@ -1,10 +1,18 @@
 """Training-loop callbacks."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
 from sklstm._callbacks import CURRENT, EarlyStopping, WeightGuard
+from sklstm.callbacks import (
+    Callback,
+    CSVLogger,
+    LearningRateSchedule,
+    ReduceLROnPlateau,
+)
 
 
 def _stop_epoch(losses, tol=1e-3, patience=2):
@@ -89,3 +97,138 @@ def test_settle_never_returns_a_fresh_network():
     w[:] = np.nan
     assert guard.settle([]) is None
     assert guard.settle([("now", CURRENT)]) is None
+
+
+# ------------------------------------------------------- public callbacks
+def _fit(callbacks, **kwargs):
+    from sklstm import LSTMRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(64, 5, 1))
+    params = dict(hidden_layer_sizes=4, max_iter=6, random_state=0, tol=0)
+    params.update(kwargs)
+    reg = LSTMRegressor(callbacks=callbacks, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return reg.fit(X, X[:, 0, 0])
+
+
+def _rates(est):
+    return [h["learning_rate"] for h in est.history_]
+
+
+def test_history_records_the_learning_rate_of_every_epoch():
+    assert _rates(_fit(None)) == [1e-3] * 6
+
+
+def test_cosine_and_step_schedules():
+    cosine = _rates(_fit([LearningRateSchedule("cosine")]))
+    expected = [1e-3 * 0.5 * (1 + np.cos(np.pi * e / 6)) for e in range(6)]
+    assert np.allclose(cosine, expected)
+    step = _rates(_fit([LearningRateSchedule("step", step_size=2, gamma=0.5)]))
+    assert np.allclose(step, [1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4, 2.5e-4])
+    # a warm start schedules from its own start
+    est = _fit([LearningRateSchedule("step", step_size=2, gamma=0.5)], warm_start=True)
+    est.set_params(learning_rate_init=1e-2, max_iter=2).fit(
+        np.zeros((8, 5, 1)), np.zeros(8)
+    )
+    assert np.allclose(_rates(est)[-2:], [1e-2, 1e-2])
+
+
+def test_reduce_on_plateau_lowers_the_rate_after_patience():
+    est = _fit([ReduceLROnPlateau(factor=0.5, patience=0, tol=10.0)], max_iter=4)
+    # tol=10: no epoch improves enough, so every epoch after the first halves
+    assert np.allclose(_rates(est), [1e-3, 1e-3, 5e-4, 2.5e-4])
+    with pytest.raises(ValueError, match="found no validation_loss"):
+        _fit([ReduceLROnPlateau(monitor="validation_loss")])
+
+
+def test_csv_logger_writes_one_row_per_epoch(tmp_path):
+    import csv
+
+    path = tmp_path / "log.csv"
+    est = _fit([CSVLogger(path)], early_stopping=True, n_iter_no_change=50)
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == est.n_iter_ == 6
+    assert float(rows[-1]["loss"]) == pytest.approx(est.loss_curve_[-1])
+    assert float(rows[0]["validation_score"]) == pytest.approx(
+        est.validation_scores_[0]
+    )
+    est.set_params(warm_start=True, max_iter=2).fit(np.zeros((8, 5, 1)), np.zeros(8))
+    with open(path) as f:
+        assert len(list(csv.DictReader(f))) == 2  # a new fit, a new file
+
+
+def test_a_callback_can_stop_training_and_sees_every_hook():
+    class Recorder(Callback):
+        def __init__(self):
+            self.calls = []
+
+        def on_fit_begin(self, training):
+            self.calls.append(("fit_begin", training.max_epochs))
+
+        def on_epoch_begin(self, epoch, n_batches):
+            self.calls.append(("epoch_begin", epoch))
+
+        def on_epoch_end(self, epoch, logs):
+            self.calls.append(("epoch_end", epoch))
+            return epoch == 2
+
+        def on_fit_end(self):
+            self.calls.append(("fit_end",))
+
+    recorder = Recorder()
+    est = _fit([recorder])
+    assert est.n_iter_ == 2
+    assert recorder.calls == [
+        ("fit_begin", 6),
+        ("epoch_begin", 1),
+        ("epoch_end", 1),
+        ("epoch_begin", 2),
+        ("epoch_end", 2),
+        ("fit_end",),
+    ]
+
+
+def test_callbacks_reach_the_language_model():
+    from sklstm import Embedder, LSTMLanguageModel
+
+    texts = ["the cat sat on the mat and the dog sat on the log"] * 30
+    X = Embedder(vectors="random", n_dims=4, random_state=0).fit_transform(texts)
+    lm = LSTMLanguageModel(
+        4,
+        bptt=5,
+        batch_size=4,
+        max_iter=3,
+        tol=0,
+        random_state=0,
+        callbacks=[LearningRateSchedule("step", step_size=1, gamma=0.5)],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lm.fit(X)
+    assert np.allclose(_rates(lm), [4e-3, 2e-3, 1e-3])
+
+
+def test_bad_callbacks_are_named():
+    with pytest.raises(TypeError, match=r"callbacks\[1\] is str"):
+        _fit([CSVLogger("x.csv"), "verbose"])
+    with pytest.raises(ValueError, match="callbacks"):
+        _fit(CSVLogger("x.csv"))  # not a list
+    with pytest.raises(ValueError, match="kind"):
+        LearningRateSchedule("linear")
+
+
+def test_estimators_with_callbacks_clone_and_pickle(tmp_path):
+    import pickle
+
+    from sklearn.base import clone
+
+    est = _fit([LearningRateSchedule(), CSVLogger(tmp_path / "log.csv")])
+    copy = clone(est)
+    assert copy.callbacks[0] is not est.callbacks[0]
+    loaded = pickle.loads(pickle.dumps(est))
+    assert np.allclose(
+        loaded.predict(np.zeros((2, 5, 1))), est.predict(np.zeros((2, 5, 1)))
+    )
