@@ -280,6 +280,7 @@ best_validation_score_, history_ :
     """
 
     _loss = "squared_error"
+    _checkpoints = False  # fit computes more after training
 
     _parameter_constraints: dict = {
         **{

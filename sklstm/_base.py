@@ -243,6 +243,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     }
 
     _loss = None  # name in sklstm._functional.LOSSES
+    # whether a copy with the current weights is a fitted estimator (see
+    # sklstm.callbacks.Checkpoint); not where fit computes more after training
+    _checkpoints = True
 
     @abstractmethod
     def __init__(
@@ -621,6 +624,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     *check_callbacks(self.callbacks),
                 ],
                 optimizers=list(opts),
+                snapshot=(lambda: self._snapshot(net, opts))
+                if self._checkpoints
+                else None,
                 validate=None if val is None else validate,
                 after_epoch=after_epoch,
                 validated=early,
@@ -633,6 +639,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             ),
             max_epochs,
         )
+
+    def _snapshot(self, net, opts):
+        """A copy of the estimator fitted with the network's current
+        weights and optimizer state (a checkpoint)."""
+        est = copy.copy(self)
+        est.coefs_ = net.get_coefs()
+        est.embeddings_ = None if net.table is None else net.get_embeddings()
+        est._optimizers = list(opts)  # pickled as NumPy (Optimizer.__getstate__)
+        return est
 
     def _probe(self, net, seqs, Y, sw, train_idx, xp):
         """The guard's probe (the loss of the current weights on up to

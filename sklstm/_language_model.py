@@ -2,6 +2,7 @@
 # BSD 3-Clause License.
 """LSTMLanguageModel: next-word prediction trained on a token stream."""
 
+import copy
 import math
 from numbers import Integral, Real
 
@@ -354,6 +355,7 @@ class LSTMLanguageModel(BaseEstimator):
                     *check_callbacks(self.callbacks),
                 ],
                 optimizers=list(opts),
+                snapshot=lambda: self._snapshot(net, opts, train, xp),
                 validate=validate if len(val) else None,
                 epoch_logs=epoch_logs,
                 validated=True,
@@ -362,6 +364,16 @@ class LSTMLanguageModel(BaseEstimator):
             ),
             self.max_iter,
         )
+
+    def _snapshot(self, net, opts, train, xp):
+        """A copy of the model fitted with the network's current weights
+        and optimizer state (a checkpoint)."""
+        est = copy.copy(self)
+        est.coefs_ = net.get_coefs()
+        est.embeddings_ = net.get_embeddings()
+        est.start_state_ = self._read_state(net, train, xp)
+        est._optimizers = list(opts)
+        return est
 
     def _train_step(self, net, opts, ids, state, xp):
         """One chunk: forward from ``state``, backward, update; returns the

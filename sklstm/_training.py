@@ -68,6 +68,10 @@ class Training:
     optimizers : list
         The optimizers (None entries skipped), for learning-rate
         callbacks; the first one's rate is logged as ``learning_rate``.
+    snapshot : callable or None
+        ``snapshot()`` returns a copy of the estimator fitted with the
+        current weights (and optimizer state), for checkpoints; None where
+        the estimator cannot make one.
     estimator : estimator
         The estimator being fitted (set by :func:`fit_loop`).
     max_epochs : int
@@ -88,6 +92,7 @@ class Training:
     warn_at_max_iter: bool = True
     fix: str = ""
     optimizers: list = field(default_factory=list)
+    snapshot: Callable | None = None
     estimator: object = None
     max_epochs: int = 0
 

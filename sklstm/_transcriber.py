@@ -215,6 +215,7 @@ class LSTMTranscriber(BaseLSTM):
     }
 
     _loss = "ctc"
+    _checkpoints = False  # fit computes more after training
 
     def __init__(
         self,

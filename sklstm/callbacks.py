@@ -14,9 +14,17 @@ import math
 import os
 from numbers import Integral, Real
 
+import joblib
+
 from sklstm._callbacks import Callback
 
-__all__ = ["CSVLogger", "Callback", "LearningRateSchedule", "ReduceLROnPlateau"]
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "Checkpoint",
+    "LearningRateSchedule",
+    "ReduceLROnPlateau",
+]
 
 
 def _set_rates(optimizers, rates):
@@ -30,7 +38,10 @@ class LearningRateSchedule(Callback):
     ``'cosine'`` anneals each optimizer's rate from its value at the start
     of the fit (``learning_rate_init``) to ``min_lr`` over ``n_epochs``
     epochs along half a cosine; ``'step'`` multiplies it by ``gamma`` every
-    ``step_size`` epochs.  Epochs count from the start of each fit.
+    ``step_size`` epochs.  Epochs count from the start of each fit.  A
+    cosine over the whole fit (``n_epochs`` None or at least ``max_iter``)
+    ends it by design, so reaching ``max_iter`` then raises no
+    ``ConvergenceWarning``.
 
     Parameters
     ----------
@@ -76,6 +87,9 @@ class LearningRateSchedule(Callback):
         self._initial = [opt.learning_rate for opt in self._optimizers]
         self._length = self.n_epochs or training.max_epochs
         self._first = None
+        if self.kind == "cosine" and self._length >= training.max_epochs:
+            # annealed to min_lr over the whole fit: it ends by design
+            training.warn_at_max_iter = False
 
     def on_epoch_begin(self, epoch, n_batches):
         if self._first is None:
@@ -95,6 +109,9 @@ class LearningRateSchedule(Callback):
 
     def on_fit_end(self):
         self._optimizers = None  # the estimator keeps them; not the callback
+
+    def __getstate__(self):  # a checkpoint pickles its callbacks mid-fit
+        return {k: v for k, v in self.__dict__.items() if k != "_optimizers"}
 
 
 class ReduceLROnPlateau(Callback):
@@ -135,18 +152,7 @@ class ReduceLROnPlateau(Callback):
         self._best, self._wait = math.inf, 0
 
     def on_epoch_end(self, epoch, logs):
-        key = self.monitor
-        if key == "auto":
-            key = (
-                "validation_loss" if logs.get("validation_loss") is not None else "loss"
-            )
-        value = logs.get(key)
-        if value is None:
-            raise ValueError(
-                f"ReduceLROnPlateau(monitor={self.monitor!r}) found no {key} in the "
-                "epoch's logs: the fit does not validate (set early_stopping=True or "
-                "pass validation_data), or monitor 'loss'."
-            )
+        value = _monitored(self.monitor, logs, "ReduceLROnPlateau")
         if self._best == math.inf or value < self._best - self.tol * abs(self._best):
             self._best, self._wait = value, 0
             return False
@@ -164,6 +170,9 @@ class ReduceLROnPlateau(Callback):
 
     def on_fit_end(self):
         self._optimizers = None
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_optimizers"}
 
 
 class CSVLogger(Callback):
@@ -203,3 +212,87 @@ class CSVLogger(Callback):
                 writer.writeheader()
             writer.writerow(logs)
         return False
+
+
+def _monitored(monitor, logs, name):
+    """The value of ``logs`` a callback watches (lower is better)."""
+    key = monitor
+    if key == "auto":
+        key = "validation_loss" if logs.get("validation_loss") is not None else "loss"
+    value = logs.get(key)
+    if value is None:
+        raise ValueError(
+            f"{name}(monitor={monitor!r}) found no {key} in the epoch's logs: the "
+            "fit does not validate (set early_stopping=True or pass "
+            "validation_data), or monitor 'loss'."
+        )
+    return value
+
+
+class Checkpoint(Callback):
+    """Save the model to a file during training, to keep or to resume.
+
+    After every epoch whose monitored value is the best so far (or every
+    epoch, with ``save_best_only=False``), the estimator as fitted with the
+    weights of that epoch, optimizer state included, is written to
+    ``path`` with :func:`joblib.dump` (to a temporary file first, then
+    renamed, so an interruption never leaves a broken file).  Load it with
+    :func:`joblib.load`: it predicts, and
+    ``set_params(warm_start=True).fit(X, y)`` resumes training from it.
+    Supported by :class:`~sklstm.LSTMClassifier`,
+    :class:`~sklstm.LSTMRegressor` and :class:`~sklstm.LSTMLanguageModel`
+    (the detector and the transcriber compute more after training).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    monitor : {'auto', 'loss', 'validation_loss'}, default='auto'
+        The value that decides the best epoch (lower is better): the
+        validation loss when the fit validates, else the training loss.
+    save_best_only : bool, default=True
+        Save only improving epochs; False saves every epoch (the last).
+
+    Attributes
+    ----------
+    epoch_ : int or None
+        The epoch last saved.
+    """
+
+    def __init__(self, path, *, monitor="auto", save_best_only=True):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(
+                f"path must be a str or path-like; got {type(path).__name__}."
+            )
+        if monitor not in ("auto", "loss", "validation_loss"):
+            raise ValueError(
+                f"monitor must be 'auto', 'loss' or 'validation_loss'; got {monitor!r}."
+            )
+        self.path, self.monitor, self.save_best_only = path, monitor, save_best_only
+        self.epoch_ = None
+
+    def on_fit_begin(self, training):
+        if training.snapshot is None:
+            raise TypeError(
+                f"Checkpoint does not support {type(training.estimator).__name__}, "
+                "whose fit computes more after training; save the fitted model with "
+                "joblib.dump instead."
+            )
+        self._snapshot, self._best = training.snapshot, math.inf
+
+    def on_epoch_end(self, epoch, logs):
+        value = _monitored(self.monitor, logs, "Checkpoint")
+        if self.save_best_only and not value < self._best:
+            return False
+        self._best = min(self._best, value)
+        temporary = f"{os.fspath(self.path)}.part"
+        joblib.dump(self._snapshot(), temporary)
+        os.replace(temporary, self.path)
+        self.epoch_ = epoch
+        return False
+
+    def on_fit_end(self):
+        self._snapshot = None
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_snapshot"}

@@ -9,6 +9,7 @@ from numpy.testing import assert_array_equal
 from sklstm._callbacks import CURRENT, EarlyStopping, WeightGuard
 from sklstm.callbacks import (
     Callback,
+    Checkpoint,
     CSVLogger,
     LearningRateSchedule,
     ReduceLROnPlateau,
@@ -232,3 +233,62 @@ def test_estimators_with_callbacks_clone_and_pickle(tmp_path):
     assert np.allclose(
         loaded.predict(np.zeros((2, 5, 1))), est.predict(np.zeros((2, 5, 1)))
     )
+
+
+def test_checkpoint_keeps_the_best_epoch_and_resumes(tmp_path):
+    import joblib
+
+    path = tmp_path / "model.joblib"
+    checkpoint = Checkpoint(path)
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(64, 5, 1))
+    est = _fit([checkpoint], early_stopping=True, n_iter_no_change=50, max_iter=5)
+    best = int(np.argmin([h["validation_loss"] for h in est.history_])) + 1
+    assert checkpoint.epoch_ == best
+    assert not (tmp_path / "model.joblib.part").exists()
+    saved = joblib.load(path)
+    # early stopping restored the same best epoch: the same model
+    assert np.array_equal(saved.predict(X), est.predict(X))
+    assert saved.n_iter_ == best
+    saved.set_params(warm_start=True, max_iter=2, callbacks=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        saved.fit(X, X[:, 0, 0])
+    assert saved.n_iter_ == best + 2
+
+
+def test_checkpoint_of_every_epoch_and_of_a_language_model(tmp_path):
+    import joblib
+
+    from sklstm import Embedder, LSTMLanguageModel, LSTMTranscriber
+
+    est = _fit([Checkpoint(tmp_path / "last.joblib", save_best_only=False)])
+    assert joblib.load(tmp_path / "last.joblib").n_iter_ == est.n_iter_
+    texts = ["the cat sat on the mat and the dog sat on the log"] * 30
+    X = Embedder(vectors="random", n_dims=4, random_state=0).fit_transform(texts)
+    path = tmp_path / "lm.joblib"
+    lm = LSTMLanguageModel(4, bptt=5, batch_size=4, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lm.set_params(callbacks=[Checkpoint(path, save_best_only=False)]).fit(X)
+    assert np.array_equal(joblib.load(path).predict(X[:3]), lm.predict(X[:3]))
+    words = [np.eye(3)[[i % 3] * 3 + [0]] for i in range(12)]
+    transcriber = LSTMTranscriber(max_iter=1, callbacks=[Checkpoint(path)])
+    with pytest.raises(TypeError, match="Checkpoint does not support LSTMTranscriber"):
+        transcriber.fit(words, ["abc"[i % 3] for i in range(12)])
+
+
+def test_a_cosine_over_the_whole_fit_ends_it_without_a_warning():
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklstm import LSTMRegressor
+
+    X = np.random.RandomState(0).normal(size=(32, 4, 1))
+    kw = dict(hidden_layer_sizes=2, max_iter=3, tol=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        LSTMRegressor(callbacks=[LearningRateSchedule("cosine")], **kw).fit(
+            X, X[:, 0, 0]
+        )
+    with pytest.warns(ConvergenceWarning):
+        LSTMRegressor(callbacks=[LearningRateSchedule("step")], **kw).fit(X, X[:, 0, 0])
