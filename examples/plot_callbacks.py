@@ -1,7 +1,7 @@
 """
-======================================================
+=======================================================
 Learning-rate schedules, checkpoints and resuming a fit
-======================================================
+=======================================================
 
 Every sklstm estimator takes ``callbacks=``: objects whose hooks the
 training loop calls at the start and end of the fit, of every epoch and
