@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import follows_input_namespace, get_namespace, to_numpy
-from sklstm._base import _DTYPE, BaseLSTM, keeps_state_on_error, value_targets
+from sklstm._base import DTYPE, BaseLSTM, keeps_state_on_error, value_targets
 from sklstm._sequences import SequenceData, predict_batches
 
 _STATE_BATCH = 256  # sequences whose states are held at once when scoring
@@ -499,7 +499,7 @@ horizon[, n_features]) or list of arrays
             Hb = self._states(net, seqs, idx)
             if H is None:
                 T = int(seqs.lengths.max())
-                H = np.zeros((seqs.n_samples, T, Hb.shape[2]), dtype=_DTYPE)
+                H = np.zeros((seqs.n_samples, T, Hb.shape[2]), dtype=DTYPE)
             H[idx, : Hb.shape[1]] = Hb
         return H
 
@@ -507,10 +507,10 @@ horizon[, n_features]) or list of arrays
         """The top layer's states at every step of the sequences ``idx``,
         (len(idx), T, n_units) float32, zero past each sequence's end."""
         xp = net.xp
-        X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
+        X, lengths = seqs.batch(idx, dtype=DTYPE, xp=xp)
         _, cache = net.forward(X, lengths, training=False)
         # (B, T, D); a copy: the network reuses its buffers
-        H = np.array(to_numpy(cache.top[:-1]).transpose(2, 1, 0), dtype=_DTYPE)
+        H = np.array(to_numpy(cache.top[:-1]).transpose(2, 1, 0), dtype=DTYPE)
         H[np.arange(H.shape[1])[None, :] >= lengths[:, None]] = 0
         return H
 

@@ -27,17 +27,17 @@ from sklstm._backend import get_namespace, is_foreign_array, to_numpy
 from sklstm._callbacks import EarlyStopping, check_callbacks, progress_callbacks
 from sklstm._functional import LOSSES
 from sklstm._network import LSTMNetwork
-from sklstm._optimizers import apply_gradients, make_optimizer
+from sklstm._optimizers import SOLVERS, apply_gradients, make_optimizer
 from sklstm._sequences import check_sequences, iter_batches, predict_batches
 from sklstm._training import Training, fit_loop, user_stacklevel
 
-_DTYPE = np.float32
-_PREDICT_BATCH = 256
+DTYPE = np.float32
+PREDICT_BATCH = 256
 _PROBE_SIZE = 64  # training sequences that check the weights a fit returns
 _AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
 
 
-def _hidden_sizes(hidden_layer_sizes):
+def hidden_sizes(hidden_layer_sizes):
     if isinstance(hidden_layer_sizes, Integral):
         return (int(hidden_layer_sizes),)
     sizes = tuple(hidden_layer_sizes)
@@ -220,7 +220,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "return_sequences": ["boolean", StrOptions({"auto"})],
         "pooling": [StrOptions({"last", "mean", "auto"})],
-        "solver": [StrOptions({"adam", "rmsprop", "sgd"})],
+        "solver": [StrOptions(set(SOLVERS))],  # one list: sklstm._optimizers
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
@@ -324,7 +324,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """:func:`check_sequences`, and values the network's float32 can hold
         (larger ones would silently become inf and NaN scores)."""
         seqs = check_sequences(self, X, reset=reset)
-        big = float(np.finfo(_DTYPE).max)
+        big = float(np.finfo(DTYPE).max)
         values, what = seqs.data, "X holds values"
         if seqs.kind == "tokens":
             values, what = seqs.tokens.vectors, "X.vectors hold values"
@@ -543,7 +543,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         tokens = seqs.tokens
         return LSTMNetwork(
             seqs.n_features,
-            _hidden_sizes(self.hidden_layer_sizes),
+            hidden_sizes(self.hidden_layer_sizes),
             self.n_outputs_,
             bidirectional=self.bidirectional,
             dropout=_dropout_rate(self.dropout, tokens is not None),
@@ -553,7 +553,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             pooling="last"
             if self._sequence_targets
             else _pooling(self.pooling, tokens is not None),
-            dtype=_DTYPE,
+            dtype=DTYPE,
             xp=xp,
             n_tokens=None if tokens is None else tokens.n_tokens,
             trainable_embeddings=tokens is not None and tokens.trainable,
@@ -654,7 +654,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         ``_PROBE_SIZE`` weighted training sequences) and the loss of
         all-zero scores there (see :class:`~sklstm._callbacks.WeightGuard`)."""
         idx = train_idx[sw[train_idx] > 0][:_PROBE_SIZE]
-        X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
+        X, lengths = seqs.batch(idx, dtype=DTYPE, xp=xp)
 
         def probe(zero=False):
             Z, _ = net.forward(X, lengths, training=False)
@@ -671,7 +671,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         ``opts`` holds the optimizer of the flat parameters and that of the
         token table (which updates only the rows the batch used).
         """
-        X, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
+        X, lengths = seqs.batch(idx, dtype=DTYPE, xp=xp)
         Z, cache = net.forward(
             X, lengths, training=True, random_state=self._random_state
         )
@@ -704,7 +704,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         extra = self._element_weights(Yb)
         if extra is not None:
             w = w * extra
-        return self._batch_targets(Yb, xp), xp.asarray(w.astype(_DTYPE).ravel())
+        return self._batch_targets(Yb, xp), xp.asarray(w.astype(DTYPE).ravel())
 
     # -------------------------------------------------------------- predict
     def _network_for_predict(self, seqs, xp):
@@ -731,14 +731,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         lengths = seqs.lengths[idx]
         k = self.n_outputs_
         if not self._sequence_targets:
-            out = np.empty((len(idx), k), dtype=_DTYPE)
+            out = np.empty((len(idx), k), dtype=DTYPE)
         elif flat:
-            out = np.empty((int(lengths.sum()), k), dtype=_DTYPE)
+            out = np.empty((int(lengths.sum()), k), dtype=DTYPE)
             ends = np.cumsum(lengths)
         else:
-            out = np.zeros((len(idx), int(lengths.max()), k), dtype=_DTYPE)
-        for b in predict_batches(lengths, _PREDICT_BATCH):
-            X, lb = seqs.batch(idx[b], dtype=_DTYPE, xp=xp)
+            out = np.zeros((len(idx), int(lengths.max()), k), dtype=DTYPE)
+        for b in predict_batches(lengths, PREDICT_BATCH):
+            X, lb = seqs.batch(idx[b], dtype=DTYPE, xp=xp)
             Z, _ = net.forward(X, lb, training=False)
             Z = to_numpy(Z)
             if not self._sequence_targets:

@@ -12,7 +12,7 @@ from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
 from sklstm._backend import follows_input_namespace, to_numpy
 from sklstm._regressor import LSTMRegressor
-from sklstm._sequences import _is_ragged_container
+from sklstm._sequences import is_ragged_container
 from sklstm.preprocessing import Normaliser
 
 
@@ -209,7 +209,7 @@ list of arrays
     def _reference(self, X):
         """The target feature of each window, whose statistics scale ``y``."""
         k = self.target_feature
-        if _is_ragged_container(X):
+        if is_ragged_container(X):
             seqs = [np.asarray(x) for x in X]
             # every window, not only the first (a 1-D one has one feature)
             self._check_feature(min(s.shape[1] if s.ndim == 2 else 1 for s in seqs))

@@ -14,9 +14,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace, to_numpy
 from sklstm._base import (
-    _DTYPE,
-    _PREDICT_BATCH,
-    _hidden_sizes,
+    DTYPE,
+    PREDICT_BATCH,
+    hidden_sizes,
     keeps_state_on_error,
 )
 from sklstm._callbacks import (
@@ -27,7 +27,7 @@ from sklstm._callbacks import (
 )
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
-from sklstm._optimizers import apply_gradients, make_optimizer
+from sklstm._optimizers import SOLVERS, apply_gradients, make_optimizer
 from sklstm._sequences import SequenceData, TokenSequences, predict_batches
 from sklstm._training import Training, fit_loop
 
@@ -184,7 +184,7 @@ class LSTMLanguageModel(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "bptt": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "solver": [StrOptions({"adam", "rmsprop", "sgd"})],
+        "solver": [StrOptions(set(SOLVERS))],  # one list: sklstm._optimizers
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
@@ -512,7 +512,7 @@ class LSTMLanguageModel(BaseEstimator):
         """
         check_is_fitted(self)
         tokens = self._check_tokens(X, reset=False)
-        out = np.empty((len(tokens), len(self.classes_)), dtype=_DTYPE)
+        out = np.empty((len(tokens), len(self.classes_)), dtype=DTYPE)
         for idx, logp in self._log_proba_batches(tokens):
             out[idx] = logp
         return out
@@ -526,8 +526,8 @@ class LSTMLanguageModel(BaseEstimator):
             tokens._ids, tokens.lengths, tokens.offsets, "tokens", tokens=tokens
         )
         # contexts of similar lengths together: little padding
-        for idx in predict_batches(tokens.lengths, _PREDICT_BATCH):
-            ids, lengths = seqs.batch(idx, dtype=_DTYPE, xp=xp)
+        for idx in predict_batches(tokens.lengths, PREDICT_BATCH):
+            ids, lengths = seqs.batch(idx, dtype=DTYPE, xp=xp)
             state = self._start(len(idx), xp)
             Z, _ = net.forward(ids, lengths, training=False, state=state)
             yield idx, to_numpy(log_softmax(Z, xp=xp)).T
@@ -682,12 +682,12 @@ class LSTMLanguageModel(BaseEstimator):
     def _network(self, xp, fitted=False):
         net = LSTMNetwork(
             self.n_features_in_,
-            _hidden_sizes(self.hidden_layer_sizes),
+            hidden_sizes(self.hidden_layer_sizes),
             self._n_tokens - 1,
             dropout=self.dropout,
             dropout_outer=True,
             return_sequences=True,
-            dtype=_DTYPE,
+            dtype=DTYPE,
             xp=xp,
             n_tokens=self._n_tokens,
             # a frozen table needs no gradient (nor the input's, through layer 0)

@@ -179,6 +179,8 @@ class Adam(_Optimizer):
         return state
 
 
+# every solver name the estimators accept: add an optimizer here, and its
+# name is valid everywhere
 SOLVERS = {"adam": Adam, "rmsprop": RMSprop, "sgd": SGD}
 
 
@@ -191,6 +193,7 @@ __all__ = [
     "Adam",
     "RMSprop",
     "SGD",
+    "SOLVERS",
     "apply_gradients",
     "clip_grad_norm",
     "make_optimizer",

@@ -274,7 +274,7 @@ def _check_vectors(vectors, name):
         )
 
 
-def _is_ragged_container(X):
+def is_ragged_container(X):
     if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
         return True
     if isinstance(X, (list, tuple)) and len(X) > 0:
@@ -379,7 +379,7 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
         shape = (len(X),)
     if shape and shape[0] == 0:
         raise ValueError(f"{input_name} holds no sequences (0 samples).")
-    if _is_ragged_container(X):
+    if is_ragged_container(X):
         seqs = _check_ragged(X, input_name)
         _record_step_features(estimator, seqs.n_features, reset, "ragged")
         return seqs

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._base import _PREDICT_BATCH, BaseLSTM, flatten_valid, keeps_state_on_error
+from sklstm._base import PREDICT_BATCH, BaseLSTM, flatten_valid, keeps_state_on_error
 from sklstm._ctc import (
     beam_decode,
     ctc_loss,
@@ -494,8 +494,8 @@ list of arrays of shape (n_timesteps_i, n_features)
 
         def chunks():
             order = np.argsort(lengths, kind="stable")
-            for first in range(0, len(order), _PREDICT_BATCH):
-                idx = order[first : first + _PREDICT_BATCH]
+            for first in range(0, len(order), PREDICT_BATCH):
+                idx = order[first : first + PREDICT_BATCH]
                 L = lengths[idx]
                 steps = np.arange(L.max())
                 valid = steps < L[:, None]

@@ -89,7 +89,7 @@ def test_decoding_in_length_sorted_chunks(fitted, monkeypatch, decoder):
         chunks.append(Z.shape[1:])  # (sequences, frames)
         return original(Z, xp=xp)
 
-    monkeypatch.setattr(_transcriber, "_PREDICT_BATCH", 4)
+    monkeypatch.setattr(_transcriber, "PREDICT_BATCH", 4)
     monkeypatch.setattr(_transcriber, "log_softmax", recording)
     assert model.predict(X).tolist() == whole.tolist()
     for a, b in zip(model.predict_log_proba_frames(X), frames, strict=True):

@@ -12,8 +12,8 @@ from sklstm._backend import follows_input_namespace, is_foreign_array, to_numpy
 from sklstm._sequences import (
     _FLOATS,
     SequenceData,
-    _is_ragged_container,
     check_sequences,
+    is_ragged_container,
 )
 from sklstm.preprocessing._set_output import SequenceTransformerMixin
 
@@ -114,7 +114,7 @@ def _ndim(X):
 
 def _is_table(X):
     """Whether ``X`` is a plain 2-D array-like (not a list of sequences)."""
-    return not _is_ragged_container(X) and _ndim(X) == 2
+    return not is_ragged_container(X) and _ndim(X) == 2
 
 
 def _numeric(seqs):
@@ -503,7 +503,7 @@ class Normaliser(OneToOneFeatureMixin, SequenceTransformerMixin, BaseEstimator):
 
         With ``center``, check that ``X`` matches those statistics.
         """
-        if not _is_ragged_container(X) and _ndim(X) == 1:
+        if not is_ragged_container(X) and _ndim(X) == 1:
             X = to_numpy(X) if is_foreign_array(X) else np.asarray(X)
             X = X.reshape(-1, 1)  # one value per sequence
         if self.two_d == "columns" and _is_table(X):

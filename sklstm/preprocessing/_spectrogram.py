@@ -18,7 +18,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from sklstm._backend import follows_input_namespace, is_foreign_array, to_numpy
-from sklstm._sequences import _is_ragged_container
+from sklstm._sequences import is_ragged_container
 from sklstm.preprocessing._set_output import SequenceTransformerMixin
 
 _EPS = 1e-10  # floor of the power before a logarithm
@@ -282,7 +282,7 @@ def check_waveforms(X):
     """
     if is_foreign_array(X):
         X = to_numpy(X)
-    if _is_ragged_container(X):
+    if is_ragged_container(X):
         clips = [_check_clip(x, f"X[{i}]") for i, x in enumerate(X)]
         return clips, True
     if isinstance(X, (list, tuple)) and len(X) == 0:
