@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace, is_foreign_array, to_numpy
-from sklstm._callbacks import EarlyStopping, check_callbacks, progress_callbacks
+from sklstm._callbacks import EarlyStopping
 from sklstm._functional import LOSSES
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import SOLVERS, apply_gradients, make_optimizer
@@ -619,17 +619,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     params=net.trainable_arrays(),
                     monitor="validation_loss" if early else "loss",
                 ),
-                callbacks=[
-                    *progress_callbacks(self.verbose),
-                    *check_callbacks(self.callbacks),
-                ],
                 optimizers=list(opts),
                 snapshot=(lambda: self._snapshot(net, opts))
                 if self._checkpoints
                 else None,
                 validate=None if val is None else validate,
                 after_epoch=after_epoch,
-                validated=early,
+                keep_best=early,
                 warn_at_max_iter=not incremental
                 and max_epochs == self.max_iter
                 and self._warns_at_max_iter(),

@@ -217,24 +217,6 @@ class EarlyStopping(Callback):
         return [self.params]
 
 
-class AnnealOnPlateau(Callback):
-    """Divide the optimizers' step size by ``factor`` after every epoch
-    whose monitored value improved on the best by less than ``tol``
-    (relative, as in :class:`EarlyStopping`)."""
-
-    def __init__(self, optimizers, tol, monitor="loss", factor=4.0):
-        self.optimizers, self.factor = optimizers, factor
-        self._plateau = EarlyStopping(tol, 0, monitor=monitor)
-
-    def on_epoch_end(self, epoch, logs):
-        self._plateau.on_epoch_end(epoch, logs)
-        if self._plateau.count > 0:
-            for opt in self.optimizers:
-                if opt is not None:
-                    opt.learning_rate /= self.factor
-        return False
-
-
 # A batch loss this many times the reference (the loss of an untrained
 # model) means the weights have exploded: no run that learns gets there.
 DIVERGENCE_GROWTH = 100.0

@@ -19,17 +19,13 @@ from sklstm._base import (
     hidden_sizes,
     keeps_state_on_error,
 )
-from sklstm._callbacks import (
-    AnnealOnPlateau,
-    EarlyStopping,
-    check_callbacks,
-    progress_callbacks,
-)
+from sklstm._callbacks import EarlyStopping
 from sklstm._functional import log_softmax, token_cross_entropy
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import SOLVERS, apply_gradients, make_optimizer
 from sklstm._sequences import SequenceData, TokenSequences, predict_batches
 from sklstm._training import Training, fit_loop
+from sklstm.callbacks import ReduceLROnPlateau
 
 _UNK = 1  # Embedder's id of <unk>; output k predicts id k + 1
 _PROBE_CHUNKS = 4  # chunks of training text that check the weights fit returns
@@ -349,16 +345,15 @@ class LSTMLanguageModel(BaseEstimator):
                     params=net.trainable_arrays(),
                     monitor=monitor,
                 ),
+                # a quarter of the step after every epoch without a tol gain
                 callbacks=[
-                    *progress_callbacks(self.verbose),
-                    AnnealOnPlateau(opts, self.tol, monitor=monitor, factor=4.0),
-                    *check_callbacks(self.callbacks),
+                    ReduceLROnPlateau(monitor, factor=0.25, patience=0, tol=self.tol)
                 ],
                 optimizers=list(opts),
                 snapshot=lambda: self._snapshot(net, opts, train, xp),
                 validate=validate if len(val) else None,
                 epoch_logs=epoch_logs,
-                validated=True,
+                keep_best=True,
                 fix=f"Lower learning_rate_init (now {self.learning_rate_init:g})"
                 + (" or set clip_norm." if self.clip_norm is None else "."),
             ),

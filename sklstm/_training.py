@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from sklstm._callbacks import CURRENT, DIVERGENCE_GROWTH, EarlyStopping, WeightGuard
+from sklstm._callbacks import (
+    CURRENT,
+    DIVERGENCE_GROWTH,
+    EarlyStopping,
+    WeightGuard,
+    check_callbacks,
+    progress_callbacks,
+)
 
 
 @dataclass
@@ -48,8 +55,9 @@ class Training:
     stopper : EarlyStopping
         The stopping rule; it keeps the best epoch's weights.
     callbacks : list of Callback
-        Called at each epoch's and batch's end (progress output, learning
-        rate schedules).
+        The estimator's own callbacks (the language model's plateau
+        schedule); :func:`fit_loop` adds the progress output of
+        ``verbose`` before them and the user's ``callbacks`` after.
     validate : callable or None
         ``validate()`` returns the validation entries of the epoch's logs
         (``validation_loss``, ``validation_score``, ...), or None.
@@ -58,9 +66,9 @@ class Training:
         epoch's logs (the language model's learning rate, tokens/s).
     after_epoch : callable or None
         ``after_epoch(logs)`` updates the estimator's own records.
-    validated : bool
-        Whether the stopping rule monitors the validation loss (and the
-        best epoch's weights are kept).
+    keep_best : bool
+        Whether the fit returns the best epoch's weights (by the stopper's
+        monitored value) rather than the last epoch's.
     warn_at_max_iter : bool
         Whether reaching the last epoch raises a ConvergenceWarning.
     fix : str
@@ -88,7 +96,7 @@ class Training:
     validate: Callable | None = None
     epoch_logs: Callable | None = None
     after_epoch: Callable | None = None
-    validated: bool = False
+    keep_best: bool = False
     warn_at_max_iter: bool = True
     fix: str = ""
     optimizers: list = field(default_factory=list)
@@ -109,6 +117,11 @@ def fit_loop(estimator, training, max_epochs):
     )
     training.estimator, training.max_epochs = estimator, max_epochs
     training.optimizers = [o for o in training.optimizers if o is not None]
+    training.callbacks = [
+        *progress_callbacks(estimator.verbose),
+        *training.callbacks,
+        *check_callbacks(estimator.callbacks),
+    ]
     first_epoch = estimator.n_iter_ + 1
     outcome = "max_iter"
     try:
@@ -126,8 +139,7 @@ def fit_loop(estimator, training, max_epochs):
             guard,
             training.stopper,
             outcome,
-            validated=training.validated,
-            keep_best=training.validated,
+            keep_best=training.keep_best,
             fix=training.fix,
         )
     finally:
@@ -186,9 +198,10 @@ def run_epoch(estimator, training, guard, first_epoch):
     asked = [cb.on_epoch_end(estimator.n_iter_, logs) for cb in training.callbacks]
     stopper = training.stopper
     stop = stopper.on_epoch_end(estimator.n_iter_, logs)
-    if training.validated and stopper.best_epoch == estimator.n_iter_:
-        estimator.best_validation_score_ = logs["validation_score"]
-    elif validation is not None and not training.validated:
+    if stopper.monitor == "validation_loss":
+        if stopper.best_epoch == estimator.n_iter_:
+            estimator.best_validation_score_ = logs["validation_score"]
+    elif validation is not None:
         # scored, not stopped on
         estimator.best_validation_score_ = max(estimator.validation_scores_)
     if any(asked):
@@ -205,18 +218,20 @@ def run_epoch(estimator, training, guard, first_epoch):
     return "stopped"
 
 
-def settle_weights(estimator, guard, stopper, outcome, *, validated, keep_best, fix):
+def settle_weights(estimator, guard, stopper, outcome, *, keep_best, fix):
     """Leave the network with the weights a fit returns, and warn which when
     they are not the expected ones; raise when none is usable.
 
     ``outcome`` is how the loop ended: ``"max_iter"``, ``"stopped"`` (early
     stopping), ``"interrupted"`` (Ctrl-C) or ``("diverged", loss)``.  The
     expected weights are the best epoch's by the monitored value
-    (``keep_best``; a validation loss when ``validated``) or the last
-    epoch's; see :class:`~sklstm._callbacks.WeightGuard` for the fallbacks.
+    (``keep_best``; ``stopper.monitor``: the validation or training loss) or
+    the last epoch's; see :class:`~sklstm._callbacks.WeightGuard` for the fallbacks.
     ``fix`` is the advice of the divergence messages.
     """
-    monitor = "validation loss" if validated else "training loss"
+    monitor = (
+        "validation loss" if stopper.monitor == "validation_loss" else "training loss"
+    )
     best = (None, None)
     if stopper.best_params is not None:
         best = (

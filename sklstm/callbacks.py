@@ -16,7 +16,7 @@ from numbers import Integral, Real
 
 import joblib
 
-from sklstm._callbacks import Callback
+from sklstm._callbacks import Callback, EarlyStopping
 
 __all__ = [
     "CSVLogger",
@@ -129,8 +129,9 @@ class ReduceLROnPlateau(Callback):
     patience : int, default=2
         Epochs without improvement before the rate is lowered.
     tol : float, default=1e-4
-        Smallest decrease that counts as an improvement, relative to the
-        best value.
+        Smallest decrease below the best value that counts as an
+        improvement, relative to the first epoch's value (the rule of the
+        estimators' ``tol``).
     min_lr : float, default=0.0
         The rate is never lowered below it.
     """
@@ -149,12 +150,15 @@ class ReduceLROnPlateau(Callback):
 
     def on_fit_begin(self, training):
         self._optimizers = training.optimizers
-        self._best, self._wait = math.inf, 0
+        self._plateau, self._wait = None, 0
 
     def on_epoch_end(self, epoch, logs):
         value = _monitored(self.monitor, logs, "ReduceLROnPlateau")
-        if self._best == math.inf or value < self._best - self.tol * abs(self._best):
-            self._best, self._wait = value, 0
+        if self._plateau is None:  # counts epochs without a tol gain
+            self._plateau = EarlyStopping(self.tol, 0)
+        self._plateau.on_epoch_end(epoch, {"loss": value})
+        if self._plateau.count == 0:
+            self._wait = 0
             return False
         self._wait += 1
         if self._wait > self.patience:

@@ -346,3 +346,26 @@ def test_unfitted_top_k_says_not_fitted():
 
     with pytest.raises(NotFittedError):
         LSTMLanguageModel().predict_top_k(None, k=3)
+
+
+def test_without_validation_the_kept_epoch_is_named_by_its_training_loss(
+    corpus, monkeypatch
+):
+    X = Embedder(vectors="random", n_dims=8, random_state=0).fit_transform(
+        corpus[0][:300]
+    )
+    steps, original = [], LSTMLanguageModel._train_step
+
+    def interrupted(self, *args):
+        steps.append(1)
+        if len(steps) == 200:  # well into the fit, after its first epoch
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(LSTMLanguageModel, "_train_step", interrupted)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lm = LSTMLanguageModel(**FAST, max_iter=50, validation_fraction=0.0).fit(X)
+    messages = " ".join(str(w.message) for w in caught)
+    assert lm.n_iter_ >= 1
+    assert "(the best training loss" in messages and "validation" not in messages

@@ -19,6 +19,7 @@ def _estimator(max_iter=50):
         validation_scores_=[],
         best_validation_score_=None,
         verbose=0,
+        callbacks=None,
         tol=1e-4,
         n_iter_no_change=3,
         max_iter=max_iter,
