@@ -36,6 +36,9 @@ the median of one fit.  Usage::
     python benchmarks/bench_defaults.py                      # all, 3 seeds
     python benchmarks/bench_defaults.py --only words spelling --seeds 3
     python benchmarks/bench_defaults.py --only text --seeds 5 --folds 10
+    python benchmarks/bench_defaults.py --only words anomaly --cell gru
+
+``--cell gru`` runs every row with ``cell='gru'``, the one parameter changed.
 
 The data is read from ``--data-dir`` (default: ``$SKLSTM_DATA``, else
 ``shared/data`` next to the repository).
@@ -86,6 +89,9 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ROWS = ["words", "spelling", "text", "anomaly", "stock"]
 
 
+CELL = "lstm"  # every estimator's cell: --cell
+
+
 def timed_fit(estimator, *args):
     """The fitted estimator and the seconds its fit took."""
     t0 = time.perf_counter()
@@ -128,7 +134,7 @@ def words_row(data_dir, seeds):
             pipe = make_pipeline(
                 SpectrogramTransformer(sampling_rate=8000),
                 Normaliser(),
-                LSTMClassifier(random_state=seed),
+                LSTMClassifier(random_state=seed, cell=CELL),
             )
             _, s = timed_fit(pipe, Xtr, y[tr])
             score = pipe.score(Xte, y[te])
@@ -176,7 +182,7 @@ def spelling_row(data_dir, seeds):
             pipe = make_pipeline(
                 SpectrogramTransformer(sampling_rate=8000),
                 Normaliser(),
-                LSTMTranscriber(random_state=seed),
+                LSTMTranscriber(random_state=seed, cell=CELL),
             )
             _, s = timed_fit(pipe, [clips[i] for i in tr], list(words[tr]))
             seconds.append(s)
@@ -257,7 +263,8 @@ def text_row(data_dir, seeds, folds):
             per_seed = []
             for seed in seeds:
                 pipe = make_pipeline(
-                    Embedder(random_state=seed), LSTMClassifier(random_state=seed)
+                    Embedder(random_state=seed),
+                    LSTMClassifier(random_state=seed, cell=CELL),
                 )
                 _, s = timed_fit(pipe, texts[tr], y[tr])
                 seconds.append(s)
@@ -291,7 +298,7 @@ def anomaly_row(data_dir, seeds):
         iso = IsolationForest(random_state=0).fit(X)
         forest.append(roc_auc_score(normal, iso.score_samples(X_test)))
         for seed in seeds:
-            det, s = timed_fit(LSTMAnomalyDetector(random_state=seed), X)
+            det, s = timed_fit(LSTMAnomalyDetector(random_state=seed, cell=CELL), X)
             seconds.append(s)
             auc.setdefault(seed, []).append(
                 roc_auc_score(normal, det.score_samples(X_test))
@@ -323,7 +330,7 @@ def anomaly_row(data_dir, seeds):
     X, normal = train.data[train.target == 1], test.target == 1
     ecg, seconds = [], []
     for seed in seeds:
-        det, s = timed_fit(LSTMAnomalyDetector(random_state=seed), X)
+        det, s = timed_fit(LSTMAnomalyDetector(random_state=seed, cell=CELL), X)
         seconds.append(s)
         ecg.append(roc_auc_score(normal, det.score_samples(test.data)))
         print(f"  ECG5000, seed {seed}: {ecg[-1]:.3f} ({s:.0f} s)", flush=True)
@@ -353,7 +360,7 @@ def stock_row(data_dir, seeds, window=30, test_fraction=0.2):
     ratios, seconds = [], []
     for seed in seeds:
         # the default inner regressor, seeded
-        lstm = LSTMRegressor(validation_split="last", normalise_y=False)
+        lstm = LSTMRegressor(validation_split="last", normalise_y=False, cell=CELL)
         model = WindowScaledRegressor(lstm.set_params(random_state=seed))
         _, s = timed_fit(model, X[train], y[train])
         seconds.append(s)
@@ -378,7 +385,12 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--folds", type=int, default=10, help="text CV folds run")
     parser.add_argument("--only", nargs="+", choices=ROWS, default=ROWS)
+    parser.add_argument(
+        "--cell", choices=["lstm", "gru"], default="lstm", help="every LSTM's cell"
+    )
     args = parser.parse_args(argv)
+    global CELL
+    CELL = args.cell
     seeds = list(range(args.seeds))
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     runners = {

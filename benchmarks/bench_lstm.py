@@ -2,6 +2,9 @@
 # BSD 3-Clause License.
 """Time sklstm's LSTM core against ``torch.nn.LSTM``, on the CPU or a GPU.
 
+With ``--cell gru`` the same comparison runs for sklstm's GRU cell against
+``torch.nn.GRU`` (same equations and weight layout).
+
 Both sides run the same model from the same initial weights (sklstm's
 initialisation, loaded into PyTorch): LSTM layers on batch-first data, a
 linear head (on the last step, or on every step for ``lm_like``, whose head
@@ -23,9 +26,9 @@ one forward pass and one training step make, and times them: what sklstm's
 time would be if everything but the BLAS calls were free.  Its ratio to
 PyTorch is the lowest ratio the current BLAS allows on that config.
 
-sklstm runs as the estimator does: with its numba-compiled gate kernels
-where numba is installed.  With ``--plain`` a third worker runs sklstm with
-``SKLSTM_NUMBA=0`` (the plain NumPy gate math) in the same rounds.
+sklstm runs as the estimator does: with its numba-compiled gate kernels.
+With ``--plain`` a third worker runs sklstm with the plain NumPy gate math
+(as where numba cannot compile them) in the same rounds.
 
 sklstm's timings include the conversion of the batch-first ``(B, T, F)``
 array into the feature-major ``(F+1, T, B)`` batch (with its row of ones),
@@ -74,8 +77,10 @@ CONFIGS = {
 }
 CPU_CONFIGS = ("ts_uni", "mid", "long", "lm_like")
 BACKENDS = ("torch", "sklstm")
-PLAIN = "plain"  # sklstm without its numba kernels (SKLSTM_NUMBA=0)
+PLAIN = "plain"  # sklstm without its numba kernels (plain NumPy gate math)
 KINDS = ("fwd", "step")
+CELL = "lstm"  # or "gru": set from --cell in the driver and in each worker
+GATES = {"lstm": 4, "gru": 3}
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -86,11 +91,12 @@ def n_outputs(config):
 
 
 def forward_flops(config):
-    """FLOPs of the LSTM layers' forward pass: 8·T·B·H·(F+H) per layer."""
+    """FLOPs of the recurrent layers' forward pass: 2·G·T·B·H·(F+H) per
+    layer for G gates (8·T·B·H·(F+H) for the LSTM)."""
     B, T, F, H, layers, _ = CONFIGS[config]
     flops, n_in = 0, F
     for _ in range(layers):
-        flops += 8 * T * B * H * (n_in + H)
+        flops += 2 * GATES[CELL] * T * B * H * (n_in + H)
         n_in = H
     return flops
 
@@ -160,6 +166,7 @@ def make_network(config, xp=None):
         return_sequences=per_step,
         dtype=np.float32,
         xp=np if xp is None else xp,
+        cell=CELL,
     )
     net.initialize(np.random.RandomState(0))
     return net
@@ -184,7 +191,8 @@ def torch_callables(config, threads, *, flush_denormal=False, device="cpu"):
     dev = torch.device(device)
     x_host, y = torch.from_numpy(X), torch.from_numpy(Y).to(dev)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    lstm = torch.nn.LSTM(F, H, num_layers=layers, batch_first=True)
+    rnn = torch.nn.GRU if CELL == "gru" else torch.nn.LSTM
+    lstm = rnn(F, H, num_layers=layers, batch_first=True)
     head = torch.nn.Linear(H, K)
     coefs = make_network(config).get_coefs()
     with torch.no_grad():
@@ -226,7 +234,7 @@ class SklstmModel:
     def __init__(self, config, device="cpu"):
         import numpy as np
 
-        from sklstm._functional import LOSSES
+        from sklstm._losses import LOSSES
         from sklstm._optimizers import Adam
 
         self.np = np
@@ -375,6 +383,11 @@ def run_worker(args):
     from threadpoolctl import threadpool_info, threadpool_limits
 
     result = {"backend": args.worker, "config": args.config}
+    if args.worker == PLAIN:
+        # as where numba cannot compile the kernels: the plain NumPy step
+        import sklstm._kernels
+
+        sklstm._kernels._import_cpu_kernels = lambda: None
     limits = contextlib.nullcontext()
     if args.worker != "torch" and args.sklstm_blas_threads:
         limits = threadpool_limits(limits=args.sklstm_blas_threads, user_api="blas")
@@ -487,8 +500,6 @@ def spawn(backend, config, args):
 def _spawn_once(backend, config, args):
     env = dict(os.environ)
     env.update({var: str(args.threads) for var in THREAD_VARS})
-    if backend == PLAIN:
-        env["SKLSTM_NUMBA"] = "0"
     cmd = [
         sys.executable,
         os.path.abspath(__file__),
@@ -502,6 +513,8 @@ def _spawn_once(backend, config, args):
         str(args.min_time),
         "--device",
         args.device,
+        "--cell",
+        args.cell,
     ]
     if args.sklstm_blas_threads:
         cmd += ["--sklstm-blas-threads", str(args.sklstm_blas_threads)]
@@ -543,8 +556,9 @@ def print_table(results, configs):
     if all(PLAIN in results[c]["median_ms"] for c in configs):
         print_plain(results, configs)
     print(
-        "\ntimes in ms, medians over rounds; ratio = sklstm / torch; GFLOP/s "
-        "counts the LSTM\nlayers only (8*T*B*H*(F+H) per layer); bg load = most "
+        f"\n{CELL.upper()} cells; times in ms, medians over rounds; ratio = sklstm "
+        "/ torch; GFLOP/s counts\nthe recurrent layers only (2*gates*T*B*H*(F+H) "
+        "per layer); bg load = most "
         "cores other processes\nkept busy during any of the config's runs."
     )
 
@@ -573,7 +587,7 @@ def print_plain(results, configs):
         f"{'config':<9} {'plain fwd':>10} {'/ torch':>8} {'/ sklstm':>9}  "
         f"{'plain step':>11} {'/ torch':>8} {'/ sklstm':>9}"
     )
-    print("\nsklstm without numba (SKLSTM_NUMBA=0, plain NumPy gate math):")
+    print("\nsklstm without numba (plain NumPy gate math):")
     print(head)
     print("-" * len(head))
     for c in configs:
@@ -723,7 +737,14 @@ def parse_args(argv=None):
     p.add_argument(
         "--plain",
         action="store_true",
-        help="also time sklstm without its numba kernels (SKLSTM_NUMBA=0)",
+        help="also time sklstm without its numba kernels (plain NumPy gate math)",
+    )
+    p.add_argument(
+        "--cell",
+        choices=sorted(GATES),
+        default="lstm",
+        help="the recurrent cell on both sides: lstm (torch.nn.LSTM) or gru "
+        "(torch.nn.GRU)",
     )
     p.add_argument("--json", metavar="PATH", help="save results as JSON")
     p.add_argument(
@@ -737,7 +758,9 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    global CELL
     args = parse_args(argv)
+    CELL = args.cell
     if args.configs is None:
         args.configs = list(CONFIGS) if args.device == "cuda" else list(CPU_CONFIGS)
     if args.check:

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import follows_input_namespace, get_namespace, to_numpy
 from sklstm._base import DTYPE, BaseLSTM, keeps_state_on_error, value_targets
+from sklstm._losses import LOSSES
 from sklstm._sequences import SequenceData, predict_batches
 
 _STATE_BATCH = 256  # sequences whose states are held at once when scoring
@@ -154,6 +155,10 @@ default='state_distance'
         scored sequence with all of them.
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Units of each LSTM layer.
+    cell : {'lstm', 'gru'}, default='lstm'
+        The recurrent cell of every layer: long short-term memory, or a
+        gated recurrent unit with PyTorch's ``nn.GRU`` equations (three
+        gates instead of four: a quarter fewer weights).
     bidirectional : bool, default=False
         Must stay False: a forecaster may not see the future.  Kept for a
         uniform interface; True raises an error.
@@ -279,15 +284,11 @@ best_validation_score_, history_ :
     [1, 1, 1, -1]
     """
 
-    _loss = "squared_error"
+    _loss = LOSSES["squared_error"]
     _checkpoints = False  # fit computes more after training
 
     _parameter_constraints: dict = {
-        **{
-            k: v
-            for k, v in BaseLSTM._parameter_constraints.items()
-            if k not in ("return_sequences", "pooling")  # always per timestep
-        },
+        **BaseLSTM._parameter_constraints,
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "contamination": [Interval(Real, 0, 0.5, closed="right")],
         "anomaly_score": [StrOptions({"state_distance", "forecast_error"})],
@@ -300,6 +301,7 @@ best_validation_score_, history_ :
         *,
         anomaly_score="state_distance",
         hidden_layer_sizes=(64,),
+        cell="lstm",
         bidirectional=False,
         dropout=0.0,
         solver="adam",
@@ -320,29 +322,32 @@ best_validation_score_, history_ :
         callbacks=None,
         device="cpu",
     ):
+        super().__init__(
+            hidden_layer_sizes,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            clip_norm=clip_norm,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            validation_split=validation_split,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+            callbacks=callbacks,
+        )
         self.horizon = horizon
         self.contamination = contamination
         self.anomaly_score = anomaly_score
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.alpha = alpha
-        self.clip_norm = clip_norm
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.validation_split = validation_split
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.device = device
 
     def _warns_at_max_iter(self):
         # the state distance needs a representation, not a converged forecaster

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import get_namespace, is_foreign_array, to_numpy
 from sklstm._callbacks import EarlyStopping
-from sklstm._functional import LOSSES
+from sklstm._cells import CELLS
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import SOLVERS, apply_gradients, make_optimizer
 from sklstm._sequences import check_sequences, iter_batches, predict_batches
@@ -208,6 +208,21 @@ def flatten_valid(Y, lengths):
     return Y[np.arange(Y.shape[1]) < np.asarray(lengths)[:, None]]
 
 
+class HeadMixin:
+    """The head parameters of estimators that predict per sequence or per
+    timestep (the classifier and the regressor): ``return_sequences`` and
+    ``pooling``.  The detector and the transcriber always predict per
+    timestep and have neither."""
+
+    _head_constraints: dict = {
+        "return_sequences": ["boolean", StrOptions({"auto"})],
+        "pooling": [StrOptions({"last", "mean", "auto"})],
+    }
+
+    def _head_pooling(self, tokens):
+        return _pooling(self.pooling, tokens)
+
+
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Base class of the LSTM estimators; not for direct use."""
 
@@ -216,10 +231,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
+        "cell": [StrOptions(set(CELLS))],  # one list: sklstm._cells
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
-        "return_sequences": ["boolean", StrOptions({"auto"})],
-        "pooling": [StrOptions({"last", "mean", "auto"})],
         "solver": [StrOptions(set(SOLVERS))],  # one list: sklstm._optimizers
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -242,7 +256,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "callbacks": [list, None],
     }
 
-    _loss = None  # name in sklstm._functional.LOSSES
+    _loss = None  # a Loss of sklstm._losses.LOSSES
     # whether a copy with the current weights is a fitted estimator (see
     # sklstm.callbacks.Checkpoint); not where fit computes more after training
     _checkpoints = True
@@ -252,10 +266,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self,
         hidden_layer_sizes,
         *,
+        cell,
         bidirectional,
         dropout,
-        return_sequences,
-        pooling,
         solver,
         learning_rate_init,
         alpha,
@@ -275,10 +288,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         callbacks=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.cell = cell
         self.bidirectional = bidirectional
         self.dropout = dropout
-        self.return_sequences = return_sequences
-        self.pooling = pooling
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
@@ -298,6 +310,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.callbacks = callbacks
 
     # ------------------------------------------------------- subclass hooks
+    def _head_pooling(self, tokens):
+        """What a per-sequence head reads of the last layer's states
+        (see :class:`HeadMixin`); estimators with per-timestep outputs only
+        never ask."""
+        return "last"
+
     @abstractmethod
     def _encode_targets(self, y, seqs, first_call, classes=None):
         """Validate ``y``; return ``(Y, sequence)`` with ``Y`` an encoded
@@ -486,7 +504,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if self.validation_split == "last":
             return np.arange(n - n_val), np.arange(n - n_val, n)
         stratify = None
-        if self._loss == "cross_entropy" and not sequence:
+        if self._loss.categorical and not sequence:
             counts = np.bincount(Y, minlength=len(self.classes_))
             present = np.count_nonzero(counts)
             # stratify where every class can be on both sides
@@ -549,14 +567,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             dropout=_dropout_rate(self.dropout, tokens is not None),
             dropout_outer=tokens is not None,
             return_sequences=self._sequence_targets,
-            # estimators with per-step outputs only have no pooling parameter
             pooling="last"
             if self._sequence_targets
-            else _pooling(self.pooling, tokens is not None),
+            else self._head_pooling(tokens is not None),
             dtype=DTYPE,
             xp=xp,
             n_tokens=None if tokens is None else tokens.n_tokens,
             trainable_embeddings=tokens is not None and tokens.trainable,
+            cell=self.cell,
         )
 
     def _fit_loop(
@@ -682,8 +700,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Loss of the batch ``idx`` and its gradient w.r.t. the scores
         ``Z`` (same shape as ``Z``)."""
         target, w = self._targets_and_weights(Y, sw, idx, lengths, Z.shape, xp)
-        loss, dZ = LOSSES[self._loss](Z.reshape(Z.shape[0], -1), target, w, xp=xp)
-        return loss, dZ.reshape(Z.shape)
+        return self._loss(Z, target, w, xp=xp)
 
     def _targets_and_weights(self, Y, sw, idx, lengths, z_shape, xp):
         """Targets and per-prediction weights of a batch, laid out like the
@@ -760,7 +777,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             w = np.repeat(w, lengths)
         extra = self._element_weights(y_true)
         w_loss = w if extra is None else w * extra
-        loss, _ = LOSSES[self._loss](
+        loss, _ = self._loss(
             S.T.astype(np.float64), self._batch_targets(y_true, np), w_loss, xp=np
         )
         score = self._metric(y_true, self._decode_scores(S), sample_weight=w)

@@ -137,3 +137,62 @@ def backward_step(dY, has_dy, dh_rec, a, c_prev, tc, dc, dG, t):
             dG[2 * H + r, t, b] = dcn * c_prev[r, b] * af * (_ONE - af)
             dG[3 * H + r, t, b] = dcn * ai * (_ONE - ag * ag)
             dc[r, b] = dcn * af
+
+
+@numba.njit(**_OPTIONS)
+def gru_forward_step(G, a, b_n, h_prev, hn, h, Y, t):
+    """One GRU step's gate math (:mod:`sklstm._gru`), in place.
+
+    ``a`` (3H, B) holds ``W_hh @ h_prev`` in gate order (r, z, n), the rows
+    of r and z pre-scaled by 1/2, and is left holding the activations;
+    ``G`` (3H, T, B) is the input projection (b_hr and b_hz folded in, r and
+    z scaled alike), ``b_n`` (H,) the bias b_hn.  Writes ``hn = W_hn h +
+    b_hn`` and ``h = n + z * (h_prev - n)``, into ``Y[:, t]`` and into the
+    contiguous (H, B) ``h``.  The next step reads it from there: reading
+    ``Y[:, t - 1]`` (a strided view, or ``Y`` itself, which the step
+    writes) stops numba vectorising the loop, which then takes five times
+    as long.
+    """
+    H, B = hn.shape
+    for j in range(H):
+        bn = b_n[j]
+        for b in range(B):
+            r = _HALF * tanh(a[j, b] + G[j, t, b]) + _HALF
+            z = _HALF * tanh(a[H + j, b] + G[H + j, t, b]) + _HALF
+            m = a[2 * H + j, b] + bn
+            n = tanh(G[2 * H + j, t, b] + r * m)
+            y = n + z * (h_prev[j, b] - n)
+            a[j, b] = r
+            a[H + j, b] = z
+            a[2 * H + j, b] = n
+            hn[j, b] = m
+            h[j, b] = y
+            Y[j, t, b] = y
+
+
+@numba.njit(**_OPTIONS)
+def gru_backward_step(dY, has_dy, dh_rec, carry, a, hn, h_prev, dG, t):
+    """One step of the GRU's backward recursion (:mod:`sklstm._gru`).
+
+    The gradient reaching ``h_t`` is ``dY[:, t]`` (when ``has_dy``) plus
+    ``dh_rec`` (``W_hh^T`` times step t+1's gradients) plus ``carry`` (step
+    t+1's ``z * dh``); writes the pre-activation gradients ``dG[:, t]``
+    ((4H, T, B) array, rows (n_h, r, z, n_x)) from the step's activations
+    ``a`` (3H, B), ``hn`` and previous hidden state, and leaves ``z * dh_t``
+    in ``carry``.
+    """
+    H, B = carry.shape
+    for j in range(H):
+        for b in range(B):
+            d = dh_rec[j, b] + carry[j, b]
+            if has_dy:
+                d += dY[j, t, b]
+            r = a[j, b]
+            z = a[H + j, b]
+            n = a[2 * H + j, b]
+            dn = d * (_ONE - z) * (_ONE - n * n)
+            dG[j, t, b] = dn * r
+            dG[H + j, t, b] = dn * hn[j, b] * r * (_ONE - r)
+            dG[2 * H + j, t, b] = d * (h_prev[j, b] - n) * z * (_ONE - z)
+            dG[3 * H + j, t, b] = dn
+            carry[j, b] = d * z

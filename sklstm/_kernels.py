@@ -23,7 +23,6 @@ This module never imports CuPy: it asks the array module it is given for
 
 import functools
 import importlib
-import os
 import warnings
 from collections import namedtuple
 
@@ -83,6 +82,69 @@ def gate_kernels(xp):
     )
 
 
+# The GRU's (sklstm._gru) kernels, gate blocks in PyTorch's order (r, z, n).
+# The forward kernel reads W_hh @ h (in a_*, the sigmoid gates' rows
+# pre-scaled by 1/2), the step's input projection gx_* (with b_hr and b_hz
+# folded in) and b_hn; it leaves the activations in a_* and keeps
+# hn = W_hn h + b_hn, which the backward pass needs.  It writes the new
+# hidden state twice: to the output y = Y[:, t] and to h, a separate
+# buffer that the next step reads it from, because CuPy copies an input
+# whose memory overlaps an output's (as Y[:, t-1] and Y[:, t] do) before
+# each launch.
+GRU_FORWARD_IN = "T gx_r, T gx_z, T gx_n, T b_n, T h_prev"
+GRU_FORWARD_OUT = "T a_r, T a_z, T a_n, T hn, T h, T y"
+GRU_FORWARD_BODY = """
+T rg = (T)0.5 * tanh(a_r + gx_r) + (T)0.5;
+T zg = (T)0.5 * tanh(a_z + gx_z) + (T)0.5;
+T hng = a_n + b_n;
+T ng = tanh(gx_n + rg * hng);
+a_r = rg;
+a_z = zg;
+a_n = ng;
+hn = hng;
+T hg = ng + zg * (h_prev - ng);
+h = hg;
+y = hg;
+"""
+
+# The backward kernel turns the gradient reaching h_t (from above, dy; from
+# step t+1 through W_hh, dh_rec; and directly, carry = z_{t+1} * dh_{t+1})
+# into the pre-activation gradients, rows (n_h, r, z, n_x) of sklstm._gru's
+# dG, and leaves z_t * dh_t in carry for step t-1.
+GRU_BACKWARD_IN = "T dy, T dh_rec, T a_r, T a_z, T a_n, T hn, T h_prev"
+GRU_BACKWARD_OUT = "T carry, T dg_nh, T dg_r, T dg_z, T dg_nx"
+GRU_BACKWARD_BODY = """
+T d = dy + dh_rec + carry;
+T dn = d * ((T)1 - a_z) * ((T)1 - a_n * a_n);
+dg_nh = dn * a_r;
+dg_r = dn * hn * a_r * ((T)1 - a_r);
+dg_z = d * (h_prev - a_n) * a_z * ((T)1 - a_z);
+dg_nx = dn;
+carry = d * a_z;
+"""
+
+
+@functools.cache
+def gru_gate_kernels(xp):
+    """The GRU's fused forward and backward step kernels of ``xp``, or None
+    when ``xp`` has no ``ElementwiseKernel`` (NumPy): then the plain path
+    runs."""
+    make = getattr(xp, "ElementwiseKernel", None)
+    if make is None:
+        return None
+    return GateKernels(
+        make(
+            GRU_FORWARD_IN, GRU_FORWARD_OUT, GRU_FORWARD_BODY, "sklstm_gru_forward_step"
+        ),
+        make(
+            GRU_BACKWARD_IN,
+            GRU_BACKWARD_OUT,
+            GRU_BACKWARD_BODY,
+            "sklstm_gru_backward_step",
+        ),
+    )
+
+
 @functools.cache
 def _import_cpu_kernels():
     """:mod:`sklstm._cpu_kernels`, or None when numba cannot be imported or
@@ -105,13 +167,13 @@ def _import_cpu_kernels():
 def host_kernels(xp, dtype):
     """The numba-compiled CPU step kernels, or None for the plain path.
 
-    They run where ``xp`` is NumPy, ``dtype`` is float32 and numba is
-    installed, unless the environment variable ``SKLSTM_NUMBA`` is ``0``
-    (then every step takes the plain NumPy path).
+    They run wherever ``xp`` is NumPy and ``dtype`` float32.  numba is a
+    dependency and there is no switch: the plain path runs for float64
+    (gradient checks), on GPUs (which have their own kernels), and only
+    where numba cannot compile (with a warning, see
+    :func:`_import_cpu_kernels`).
     """
     if xp is not np or np.dtype(dtype) != np.float32:
-        return None
-    if os.environ.get("SKLSTM_NUMBA", "1").strip() == "0":
         return None
     return _import_cpu_kernels()
 

@@ -1,6 +1,6 @@
 # sklstm: LSTM networks as scikit-learn estimators.
 # BSD 3-Clause License.
-"""A stack of (bidirectional) LSTM layers with a dense head.
+"""A stack of (bidirectional) recurrent layers with a dense head.
 
 All parameters live in one flat array (``params``) with named views, so a
 single vectorised optimizer update serves every layer; gradients live in a
@@ -22,13 +22,8 @@ the batch, so the optimizer updates those rows alone.
 import numpy as np
 
 from sklstm._backend import to_numpy
-from sklstm._lstm import (
-    Workspace,
-    from_torch_order,
-    lstm_backward,
-    lstm_forward,
-    to_torch_order,
-)
+from sklstm._cells import cell_named_by_shape, get_cell, glorot_uniform
+from sklstm._lstm import Workspace
 
 
 def reverse_index(lengths, T):
@@ -68,14 +63,15 @@ class _Cache:
 
 
 class LSTMNetwork:
-    """Stacked LSTM layers and a dense output layer over one flat parameter array.
+    """Stacked recurrent layers and a dense output layer over one flat
+    parameter array.
 
     Parameters
     ----------
     n_inputs : int
         Features per timestep.
     hidden_layer_sizes : tuple of int
-        Units of each LSTM layer.
+        Units of each recurrent layer.
     n_outputs : int
         Units of the dense head (classes, or regression targets).
     bidirectional : bool
@@ -98,6 +94,9 @@ class LSTMNetwork:
         of length ``n_inputs`` (set it with :meth:`set_embeddings`).
     trainable_embeddings : bool
         Compute the gradient of the table's rows in :meth:`backward`.
+    cell : str or Cell
+        The recurrence of every layer: a name in :data:`sklstm._cells.CELLS`
+        (``'lstm'``, ``'gru'``) or a :class:`~sklstm._cells.Cell`.
     """
 
     def __init__(
@@ -115,7 +114,9 @@ class LSTMNetwork:
         xp=np,
         n_tokens=None,
         trainable_embeddings=False,
+        cell="lstm",
     ):
+        self.cell = get_cell(cell)
         self.n_inputs = n_inputs
         self.hidden_layer_sizes = tuple(int(h) for h in hidden_layer_sizes)
         self.n_outputs = n_outputs
@@ -130,9 +131,10 @@ class LSTMNetwork:
         self.layout = []  # (name, shape)
         F = n_inputs
         for layer, H in enumerate(self.hidden_layer_sizes):
+            wx, wh = self.cell.shapes(F, H)
             for d in range(self.n_directions):
-                self.layout.append((f"Wx{layer}_{d}", (4 * H, F + 1)))
-                self.layout.append((f"Wh{layer}_{d}", (4 * H, H)))
+                self.layout.append((f"Wx{layer}_{d}", wx))
+                self.layout.append((f"Wh{layer}_{d}", wh))
             F = H * self.n_directions
         self.n_top = F
         self.layout.append(("Wy", (n_outputs, F + 1)))
@@ -143,8 +145,10 @@ class LSTMNetwork:
         self.G = self._views(self.grads)
         self.ws = Workspace(xp)
         mask = np.ones(self.n_params, dtype=self.dtype)  # 1 on weights, 0 on biases
-        for view in self._views(mask).values():
-            view[:, -1] = 0
+        x_bias, h_bias = self.cell.bias_columns()
+        for name, view in self._views(mask).items():
+            if not name.startswith("Wh") or h_bias:
+                view[:, -1] = 0
         self._decay_mask = xp.asarray(mask)
         self.table = None
         if n_tokens is not None:
@@ -187,24 +191,19 @@ class LSTMNetwork:
 
     # ------------------------------------------------------------ weights
     def initialize(self, random_state):
-        """Glorot-uniform input and output weights, orthogonal recurrent
-        weights (one orthogonal matrix per gate), zero biases except the
-        forget gate's, which is 1.  Drawn on the host from ``random_state``."""
+        """Each layer's weights as its cell initialises them (for the LSTM:
+        Glorot-uniform input weights, one orthogonal matrix per gate, zero
+        biases but the forget gate's, 1), and Glorot-uniform head weights
+        with a zero bias.  Drawn on the host from ``random_state``, layer by
+        layer and direction by direction."""
         host = np.zeros(self.n_params, dtype=self.dtype)
         V = self._views(host)
-        for name, (rows, cols) in self.layout:
-            W = V[name]
-            if name.startswith("Wh"):
-                H = cols
-                for k in range(4):
-                    q, r = np.linalg.qr(random_state.standard_normal((H, H)))
-                    W[k * H : (k + 1) * H] = q * np.sign(np.diag(r))
-            else:
-                limit = np.sqrt(6.0 / (rows + cols - 1))
-                W[:, :-1] = random_state.uniform(-limit, limit, (rows, cols - 1))
-                if name.startswith("Wx"):
-                    H = rows // 4
-                    W[2 * H : 3 * H, -1] = 1.0  # forget gate bias
+        for layer in range(len(self.hidden_layer_sizes)):
+            for d in range(self.n_directions):
+                self.cell.initialize(
+                    V[f"Wx{layer}_{d}"], V[f"Wh{layer}_{d}"], random_state
+                )
+        glorot_uniform(V["Wy"], random_state)
         self.params[...] = self.xp.asarray(host)
 
     def get_coefs(self):
@@ -221,11 +220,8 @@ class LSTMNetwork:
             entry = {}
             for d in range(self.n_directions):
                 sfx = "_reverse" if d else ""
-                Wx, Wh = V[f"Wx{layer}_{d}"], V[f"Wh{layer}_{d}"]
-                entry["weight_ih" + sfx] = to_torch_order(Wx[:, :-1]).copy()
-                entry["weight_hh" + sfx] = to_torch_order(Wh).copy()
-                entry["bias_ih" + sfx] = to_torch_order(Wx[:, -1]).copy()
-                entry["bias_hh" + sfx] = np.zeros_like(Wx[:, -1])
+                arrays = self.cell.to_torch(V[f"Wx{layer}_{d}"], V[f"Wh{layer}_{d}"])
+                entry.update({k + sfx: v for k, v in arrays.items()})
             coefs.append(entry)
         coefs.append({"weight": V["Wy"][:, :-1].copy(), "bias": V["Wy"][:, -1].copy()})
         return coefs
@@ -241,14 +237,15 @@ class LSTMNetwork:
     def _coef_shapes(self):
         """The shapes of :meth:`get_coefs`, read off the layout (no copies)."""
         shapes = []
-        for layer in range(len(self.hidden_layer_sizes)):
+        for layer, H in enumerate(self.hidden_layer_sizes):
+            F = self.P[f"Wx{layer}_0"].shape[1] - 1
+            G = self.cell.n_gates * H
             entry = {}
             for d in range(self.n_directions):
                 sfx = "_reverse" if d else ""
-                (H4, F1), Wh = self.P[f"Wx{layer}_{d}"].shape, self.P[f"Wh{layer}_{d}"]
-                entry["weight_ih" + sfx] = (H4, F1 - 1)
-                entry["weight_hh" + sfx] = Wh.shape
-                entry["bias_ih" + sfx] = entry["bias_hh" + sfx] = (H4,)
+                entry["weight_ih" + sfx] = (G, F)
+                entry["weight_hh" + sfx] = (G, H)
+                entry["bias_ih" + sfx] = entry["bias_hh" + sfx] = (G,)
             shapes.append(entry)
         K, D1 = self.P["Wy"].shape
         return shapes + [{"weight": (K, D1 - 1), "bias": (K,)}]
@@ -266,13 +263,9 @@ class LSTMNetwork:
         for layer, entry in enumerate(coefs[:-1]):
             for d in range(self.n_directions):
                 sfx = "_reverse" if d else ""
-                Wx, Wh = V[f"Wx{layer}_{d}"], V[f"Wh{layer}_{d}"]
-                Wx[:, :-1] = from_torch_order(np.asarray(entry["weight_ih" + sfx]))
-                Wh[...] = from_torch_order(np.asarray(entry["weight_hh" + sfx]))
-                bias = np.asarray(entry["bias_ih" + sfx]) + np.asarray(
-                    entry["bias_hh" + sfx]
+                self.cell.from_torch(
+                    entry, V[f"Wx{layer}_{d}"], V[f"Wh{layer}_{d}"], sfx
                 )
-                Wx[:, -1] = from_torch_order(bias)
         V["Wy"][:, :-1] = coefs[-1]["weight"]
         V["Wy"][:, -1] = coefs[-1]["bias"]
         self.params[...] = self.xp.asarray(host)
@@ -292,10 +285,10 @@ class LSTMNetwork:
             Keep activations for :meth:`backward` and apply dropout.
         random_state : numpy.random.RandomState
             Dropout masks are drawn from it (host).
-        state : list of (h, c) or None
-            Initial hidden and cell states of each layer, arrays (H, B), as
-            returned by :meth:`final_state` (unidirectional networks only);
-            zeros when None.
+        state : list of tuples or None
+            Initial state of each layer, arrays (H, B): the LSTM's (h, c),
+            the GRU's (h,), as returned by :meth:`final_state`
+            (unidirectional networks only); zeros when None.
 
         Returns
         -------
@@ -327,14 +320,14 @@ class LSTMNetwork:
             Y = self.ws.get(f"Y{layer}", (D + 1, T, B), self.dtype)
             Y[D] = 1
             P = self.P
+            cell_state = None if state is None else state[layer]
             dir_caches = [
-                lstm_forward(
+                self.cell.forward(
                     inp,
                     P[f"Wx{layer}_0"],
                     P[f"Wh{layer}_0"],
                     Y[:H],
-                    h0=None if state is None else state[layer][0],
-                    c0=None if state is None else state[layer][1],
+                    state=cell_state,
                     keep=training,
                     ws=self.ws,
                     key=f"l{layer}d0",
@@ -345,11 +338,12 @@ class LSTMNetwork:
                 Xr = reverse_time(inp, rev, xp=xp)
                 Yr = xp.empty((H, T, B), dtype=self.dtype)
                 dir_caches.append(
-                    lstm_forward(
+                    self.cell.forward(
                         Xr,
                         P[f"Wx{layer}_1"],
                         P[f"Wh{layer}_1"],
                         Yr,
+                        state=None,
                         keep=training,
                         ws=self.ws,
                         key=f"l{layer}d1",
@@ -384,12 +378,13 @@ class LSTMNetwork:
         return self.xp.asarray(m.astype(self.dtype))
 
     def final_state(self, cache):
-        """Copies of each layer's (h, c) after the last step of a batch whose
+        """Copies of each layer's state (the LSTM's (h, c), the GRU's (h,))
+        after the last step of a batch whose
         sequences all have the full length: the initial ``state`` of the
         batch that continues them (truncated backpropagation through time)."""
         if self.n_directions != 1:
             raise ValueError("Carried states need a unidirectional network.")
-        return [(d[0].Y[:, -1].copy(), d[0].C[-1].copy()) for d in cache.layers]
+        return [self.cell.final_state(d[0]) for d in cache.layers]
 
     def _lookup(self, ids):
         """(F+1, T, B) batch of the vectors of ``ids`` (T, B), ones row last."""
@@ -478,7 +473,7 @@ class LSTMNetwork:
             for d in range(self.n_directions):
                 # the reverse direction ran on time-reversed sequences
                 dYd = dY[:H] if d == 0 else reverse_time(dY[H:], rev, xp=xp)
-                dXd, _, _ = lstm_backward(
+                dXd = self.cell.backward(
                     dYd,
                     dirs[d],
                     P[f"Wx{layer}_{d}"],
@@ -486,7 +481,7 @@ class LSTMNetwork:
                     G[f"Wx{layer}_{d}"],
                     G[f"Wh{layer}_{d}"],
                     need_dX=want_dX,
-                    dY_steps=steps,
+                    steps=steps,
                     ws=self.ws,
                     key=f"l{layer}d{d}",
                     xp=xp,
@@ -511,7 +506,9 @@ def _coef_shapes(coefs):
 def _describe(shapes):
     """The architecture of weights with these shapes (of :func:`_coef_shapes`)."""
     layers, head = shapes[:-1], shapes[-1]
-    text = f"LSTM layers {tuple(int(e['weight_hh'][1]) for e in layers)}"
+    kind = cell_named_by_shape(layers[0]["weight_hh"]) if layers else "no"
+    kind = kind.upper() if kind in ("lstm", "gru") else kind
+    text = f"{kind} layers {tuple(int(e['weight_hh'][1]) for e in layers)}"
     if layers and "weight_hh_reverse" in layers[0]:
         text += " (bidirectional)"
     if layers:

@@ -143,8 +143,7 @@ def fit_loop(estimator, training, max_epochs):
             fix=training.fix,
         )
     finally:
-        for cb in training.callbacks:
-            cb.on_fit_end()
+        _end_callbacks(training.callbacks)
     if outcome == "max_iter" and training.warn_at_max_iter:
         warnings.warn(
             f"Stochastic optimizer: maximum iterations ({estimator.max_iter}) "
@@ -153,6 +152,19 @@ def fit_loop(estimator, training, max_epochs):
             stacklevel=user_stacklevel(),
         )
     return outcome
+
+
+def _end_callbacks(callbacks):
+    """Every callback's ``on_fit_end``, even when an earlier one raises (a
+    logger must still close its files); the first error is raised after."""
+    error = None
+    for cb in callbacks:
+        try:
+            cb.on_fit_end()
+        except Exception as exc:  # noqa: BLE001 - re-raised below
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 def run_epoch(estimator, training, guard, first_epoch):

@@ -11,12 +11,12 @@ from sklearn.utils.validation import check_is_fitted
 from sklstm._base import PREDICT_BATCH, BaseLSTM, flatten_valid, keeps_state_on_error
 from sklstm._ctc import (
     beam_decode,
-    ctc_loss,
     greedy_decode,
     lexicon_decode,
     min_frames,
 )
 from sklstm._functional import log_softmax
+from sklstm._losses import LOSSES
 from sklstm.metrics import character_error_rate, check_transcripts
 
 _LEXICON_MAX = 1000  # decoder='auto' chooses no larger lexicon
@@ -40,6 +40,10 @@ class LSTMTranscriber(BaseLSTM):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(128,)
         Units of each LSTM layer (per direction).
+    cell : {'lstm', 'gru'}, default='lstm'
+        The recurrent cell of every layer: long short-term memory, or a
+        gated recurrent unit with PyTorch's ``nn.GRU`` equations (three
+        gates instead of four: a quarter fewer weights).
     bidirectional : bool, default=True
         Run every layer forwards and backwards in time, so each frame's
         output sees the whole sequence (the usual choice for CTC).
@@ -200,11 +204,7 @@ class LSTMTranscriber(BaseLSTM):
     """
 
     _parameter_constraints: dict = {
-        **{
-            k: v
-            for k, v in BaseLSTM._parameter_constraints.items()
-            if k not in ("return_sequences", "pooling")  # always one output per frame
-        },
+        **BaseLSTM._parameter_constraints,
         "decoder": [StrOptions({"auto", "greedy", "beam", "lexicon"})],
         "beam_width": [Interval(Integral, 1, None, closed="left")],
         "lexicon": ["array-like", None],
@@ -214,13 +214,14 @@ class LSTMTranscriber(BaseLSTM):
         ],
     }
 
-    _loss = "ctc"
+    _loss = LOSSES["ctc"]
     _checkpoints = False  # fit computes more after training
 
     def __init__(
         self,
         hidden_layer_sizes=(128,),
         *,
+        cell="lstm",
         bidirectional=True,
         dropout="auto",
         decoder="auto",
@@ -245,30 +246,33 @@ class LSTMTranscriber(BaseLSTM):
         callbacks=None,
         device="cpu",
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.bidirectional = bidirectional
-        self.dropout = dropout
+        super().__init__(
+            hidden_layer_sizes,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            solver=solver,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            clip_norm=clip_norm,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            validation_split=validation_split,
+            random_state=random_state,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+            callbacks=callbacks,
+        )
         self.decoder = decoder
         self.beam_width = beam_width
         self.lexicon = lexicon
         self.frame_repeat = frame_repeat
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.alpha = alpha
-        self.clip_norm = clip_norm
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.validation_split = validation_split
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.device = device
 
     @keeps_state_on_error
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -464,14 +468,15 @@ list of arrays of shape (n_timesteps_i, n_features)
             return 1.0 - sum(len(p) for p in y_pred) / len(y_pred)
         return 1.0 - character_error_rate(y_true, y_pred)
 
-    def _batch_loss(self, Z, Y, sw, idx, lengths, xp):
-        return ctc_loss(Z, list(Y[idx]), lengths, sw[idx], xp=xp)
+    def _targets_and_weights(self, Y, sw, idx, lengths, z_shape, xp):
+        # CTC reads each sequence's labels and frame count as they are
+        return (list(Y[idx]), lengths), sw[idx]
 
     def _validate(self, net, seqs, Y, sw, idx, xp):
         S = self._raw_scores(seqs, idx, net=net, xp=xp)  # (n, T, K)
         lengths = seqs.lengths[idx]
         Z = np.ascontiguousarray(S.transpose(2, 1, 0), dtype=np.float64)
-        loss, _ = ctc_loss(Z, list(Y[idx]), lengths, sw[idx], xp=np)
+        loss, _ = self._loss(Z, (list(Y[idx]), lengths), sw[idx], xp=np)
         pred = greedy_decode(S, lengths)
         truth = [y.tolist() for y in Y[idx]]
         return loss, self._metric(truth, [p.tolist() for p in pred])

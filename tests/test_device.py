@@ -28,6 +28,7 @@ from sklstm import (
     LSTMTranscriber,
     Normaliser,
     WindowScaledRegressor,
+    _kernels,
 )
 from sklstm._backend import get_namespace, is_cupy
 from sklstm.datasets import (
@@ -49,7 +50,7 @@ def device(monkeypatch):
 def _plain_cpu_path(monkeypatch):
     """The stand-in runs the plain ``xp`` step, so the CPU fits compared with
     it must too (not numba's kernels, which round differently)."""
-    monkeypatch.setenv("SKLSTM_NUMBA", "0")
+    monkeypatch.setattr(_kernels, "_import_cpu_kernels", lambda: None)
 
 
 @pytest.fixture(autouse=True)
@@ -210,6 +211,8 @@ def predict_proba_without_cupy(blob, X, tmp_path):
     code = (
         "import sys, pickle, numpy as np\n"
         "sys.modules['cupy'] = None  # any import of cupy now fails\n"
+        "import sklstm._kernels  # the plain step, as in this process\n"
+        "sklstm._kernels._import_cpu_kernels = lambda: None\n"
         f"m = pickle.loads(open({str(tmp_path / 'model.pkl')!r}, 'rb').read())\n"
         f"X = pickle.loads(open({str(tmp_path / 'X.pkl')!r}, 'rb').read())\n"
         "np.save(sys.argv[1], m.predict_proba(X))\n"

@@ -603,6 +603,7 @@ def test_stratified_validation_split_falls_back_when_classes_outnumber_it():
         {"hidden_layer_sizes": 4},
         {"hidden_layer_sizes": (8, 8)},
         {"bidirectional": True},
+        {"cell": "gru"},
     ],
 )
 def test_warm_start_with_another_architecture_is_a_clear_error(change):

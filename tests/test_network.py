@@ -20,7 +20,7 @@ def _batch(rng, lengths=LENGTHS, pad_value=0.0):
     return X
 
 
-def _net(bidirectional, head, seed=1, dtype=np.float64):
+def _net(bidirectional, head, seed=1, dtype=np.float64, cell="lstm"):
     """head: 'last' / 'mean' (pooling of a per-sequence head), or True /
     False (return_sequences, with last-step pooling)."""
     net = LSTMNetwork(
@@ -31,6 +31,7 @@ def _net(bidirectional, head, seed=1, dtype=np.float64):
         return_sequences=head is True,
         pooling="mean" if head == "mean" else "last",
         dtype=dtype,
+        cell=cell,
     )
     net.initialize(np.random.RandomState(seed))
     net.params += 0.3 * np.random.RandomState(seed + 1).standard_normal(net.n_params)
@@ -47,14 +48,15 @@ def _loss(net, X, loss_name, target, w):
     return loss, dZ.reshape(Z.shape), cache
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("return_sequences", [False, True, "mean"])
 @pytest.mark.parametrize("loss_name", ["cross_entropy", "squared_error"])
 def test_every_parameter_gradient_matches_finite_differences(
-    bidirectional, return_sequences, loss_name
+    bidirectional, return_sequences, loss_name, cell
 ):
     rng = np.random.RandomState(0)
-    net = _net(bidirectional, return_sequences)
+    net = _net(bidirectional, return_sequences, cell=cell)
     return_sequences = return_sequences is True
     X = _batch(rng)
     B = len(LENGTHS)
@@ -100,11 +102,12 @@ def test_every_parameter_gradient_matches_finite_differences(
         assert_array_equal(dX[:, L:, b], 0)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("return_sequences", [False, True, "mean"])
-def test_padding_values_never_change_results(bidirectional, return_sequences):
+def test_padding_values_never_change_results(bidirectional, return_sequences, cell):
     rng = np.random.RandomState(0)
-    net = _net(bidirectional, return_sequences)
+    net = _net(bidirectional, return_sequences, cell=cell)
     return_sequences = return_sequences is True
     X0 = _batch(rng)
     X1 = X0.copy()
@@ -127,11 +130,12 @@ def test_padding_values_never_change_results(bidirectional, return_sequences):
     assert_allclose(net.grads, g0, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("pooling", ["last", "mean"])
-def test_sequence_alone_equals_sequence_in_padded_batch(bidirectional, pooling):
+def test_sequence_alone_equals_sequence_in_padded_batch(bidirectional, pooling, cell):
     rng = np.random.RandomState(0)
-    net = _net(bidirectional, pooling, dtype=np.float32)
+    net = _net(bidirectional, pooling, dtype=np.float32, cell=cell)
     X = _batch(rng).astype(np.float32)
     Z, _ = net.forward(X, LENGTHS)
     for b, L in enumerate(LENGTHS):
@@ -281,3 +285,47 @@ def test_coef_shapes_from_the_layout_match_get_coefs(bidirectional):
     other = LSTMNetwork(3, (5,), 2, bidirectional=bidirectional, xp=np)
     with pytest.raises(ValueError, match=r"LSTM layers \(5, 4\).*LSTM layers \(5,\)"):
         other.set_coefs(net.get_coefs())
+
+
+def test_gru_coefs_are_pytorch_grus_and_round_trip():
+    net = _net(True, False, cell="gru")
+    coefs = net.get_coefs()
+    assert coefs[0]["weight_ih"].shape == (3 * 5, F)
+    assert coefs[1]["weight_hh_reverse"].shape == (3 * 4, 4)
+    assert coefs[1]["bias_hh"].shape == (3 * 4,)  # kept apart, as in nn.GRU
+    other = _net(True, False, seed=7, cell="gru")
+    other.set_coefs(coefs)
+    assert_array_equal(other.params, net.params)
+    lstm = _net(True, False, cell="lstm")
+    with pytest.raises(ValueError, match=r"GRU layers \(5, 4\).*LSTM layers"):
+        lstm.set_coefs(coefs)
+
+
+def test_gru_initialization_is_orthogonal_per_gate_update_bias_one():
+    net = LSTMNetwork(2, (8,), 1, cell="gru")
+    net.initialize(np.random.RandomState(0))
+    coefs = net.get_coefs()[0]
+    H = 8
+    for k in range(3):
+        block = coefs["weight_hh"][k * H : (k + 1) * H]
+        assert_allclose(block @ block.T, np.eye(H), atol=1e-5)
+    assert_array_equal(coefs["bias_ih"][H : 2 * H], 1)  # the update gate z
+    assert_array_equal(np.delete(coefs["bias_ih"], np.s_[H : 2 * H]), 0)
+    assert_array_equal(coefs["bias_hh"], 0)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_carried_state_continues_a_sequence(cell):
+    """Two halves read with the first half's final state carried over give
+    the scores of the whole sequence (truncated backpropagation's forward)."""
+    rng = np.random.RandomState(0)
+    net = LSTMNetwork(F, (5, 4), K, return_sequences=True, cell=cell)
+    net.initialize(np.random.RandomState(1))
+    X = np.ones((F + 1, 8, 2), dtype=np.float32)
+    X[:F] = rng.standard_normal((F, 8, 2))
+    whole, _ = net.forward(X, np.array([8, 8]))
+    first, cache = net.forward(X[:, :5].copy(), np.array([5, 5]))
+    state = net.final_state(cache)
+    assert all(len(s) == (2 if cell == "lstm" else 1) for s in state)
+    second, _ = net.forward(X[:, 5:].copy(), np.array([3, 3]), state=state)
+    assert_allclose(np.concatenate([first, second], axis=1), whole, rtol=1e-5)

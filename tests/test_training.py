@@ -98,3 +98,26 @@ def test_divergence_keeps_the_weights_before_it():
         outcome = fit_loop(_estimator(), _training(w, step), 50)
     assert outcome[0] == "diverged"
     assert np.isfinite(w[0]) and abs(w[0] - 3.0) < 3.0
+
+
+def test_every_callback_ends_even_when_one_fails_to():
+    from sklstm.callbacks import Callback
+
+    ended = []
+
+    class Broken(Callback):
+        def on_fit_end(self):
+            ended.append("broken")
+            raise RuntimeError("cannot close")
+
+    class Logger(Callback):
+        def on_fit_end(self):
+            ended.append("logger")
+
+    w = np.zeros(1)
+    est = _estimator()
+    est.callbacks = [Broken(), Logger()]
+    step, _ = _quadratic(w)
+    with pytest.raises(RuntimeError, match="cannot close"):
+        fit_loop(est, _training(w, step), 5)
+    assert ended == ["broken", "logger"]
