@@ -10,7 +10,6 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
 from sklstm.preprocessing import SpectrogramTransformer
-from sklstm.preprocessing._spectrogram import WARP_RANGE
 
 # Warps of the mel filters tried by default: 0.88 to 1.12 in steps of 0.02,
 # the usual search range of vocal tract length normalisation.
@@ -279,7 +278,7 @@ shape (n_clips, n_samples)
         proba = np.stack(
             [
                 after.predict_proba(features)
-                for features in spectrogram._transform_warps(X, self.warps_)
+                for features in spectrogram.transform_warps(X, self.warps_)
             ]
         )
         chosen = np.empty(n, dtype=np.intp)
@@ -294,7 +293,7 @@ shape (n_clips, n_samples)
         warps = np.sort(column_or_1d(np.asarray(warps, dtype=np.float64)))
         if warps.size == 0:
             raise ValueError("warps is empty: give at least one warp factor.")
-        low, high = WARP_RANGE
+        low, high = SpectrogramTransformer.WARP_RANGE
         if not (np.all(np.isfinite(warps)) and low <= warps[0] and warps[-1] <= high):
             raise ValueError(
                 f"Every warp factor must lie in [{low:g}, {high:g}]; got "

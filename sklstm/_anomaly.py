@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import follows_input_namespace, get_namespace, to_numpy
 from sklstm._base import DTYPE, BaseLSTM, keeps_state_on_error, value_targets
+from sklstm._docstrings import fill_doc
 from sklstm._losses import LOSSES
 from sklstm._sequences import SequenceData, predict_batches
 
@@ -106,6 +107,7 @@ def _positive_median(d):
     return float(positive.min()) if len(positive) else 1.0
 
 
+@fill_doc
 class LSTMAnomalyDetector(OutlierMixin, BaseLSTM):
     """Anomaly detection in sequences by the states of an LSTM forecaster.
 
@@ -155,7 +157,7 @@ default='state_distance'
         scored sequence with all of them.
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Units of each LSTM layer.
-    cell : {'lstm', 'gru'}, default='lstm'
+    cell : %(cells)s, default='lstm'
         The recurrent cell of every layer: long short-term memory, or a
         gated recurrent unit with PyTorch's ``nn.GRU`` equations (three
         gates instead of four: a quarter fewer weights).
@@ -164,7 +166,7 @@ default='state_distance'
         uniform interface; True raises an error.
     dropout : float, default=0.0
         Dropout rate between stacked LSTM layers.
-    solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
+    solver : %(solvers)s, default='adam'
         Optimizer.
     learning_rate_init : float, default=0.001
         Step size of the optimizer.
@@ -405,9 +407,11 @@ best_validation_score_, history_ :
         return self
 
     # ---------------------------------------------------------- base hooks
-    def _check_X(self, X, *, reset):
-        inputs, self._pending_targets, _ = self._shifted(X, reset=reset)
-        return inputs
+    def _check_X_y(self, X, y, *, reset):
+        # the targets are X's next values (y is ignored, as in every
+        # outlier detector's fit)
+        inputs, targets, _ = self._shifted(X, reset=reset)
+        return inputs, targets
 
     def _shifted(self, X, *, reset):
         seqs = self._check_sequences(X, reset=reset)
@@ -431,7 +435,7 @@ best_validation_score_, history_ :
         return shift_sequences(seqs, self.horizon)
 
     def _encode_targets(self, y, seqs, first_call, classes=None):
-        Y = self.__dict__.pop("_pending_targets")
+        Y = y  # from _check_X_y: the next values of X
         if first_call:
             self.n_outputs_ = Y.shape[-1]
         elif Y.shape[-1] != self.n_outputs_:

@@ -338,6 +338,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Validate ``X`` into the network's input sequences."""
         return self._check_sequences(X, reset=reset)
 
+    def _check_X_y(self, X, y, *, reset):
+        """A fit's input sequences and its ``y`` on the host, for
+        :meth:`_encode_targets` (the detector makes ``y`` from ``X``)."""
+        seqs = self._check_X(X, reset=reset)
+        if is_foreign_array(y):  # e.g. CuPy labels: validated on the host
+            y = to_numpy(y)
+        return seqs, y
+
     def _check_sequences(self, X, *, reset):
         """:func:`check_sequences`, and values the network's float32 can hold
         (larger ones would silently become inf and NaN scores)."""
@@ -382,9 +390,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         first_call = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        seqs = self._check_X(X, reset=first_call)
-        if is_foreign_array(y):  # e.g. CuPy labels: validated on the host
-            y = to_numpy(y)
+        seqs, y = self._check_X_y(X, y, reset=first_call)
         Y, sequence = self._encode_targets(y, seqs, first_call, classes)
         sw = check_sample_weight(sample_weight, seqs.n_samples)
         n = seqs.n_samples
@@ -527,9 +533,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         X_val, y_val = validation_data
         try:
-            seqs = self._check_X(X_val, reset=False)
-            if is_foreign_array(y_val):
-                y_val = to_numpy(y_val)
+            seqs, y_val = self._check_X_y(X_val, y_val, reset=False)
             Y, val_sequence = self._encode_targets(y_val, seqs, False)
         except (TypeError, ValueError) as error:
             raise type(error)(

@@ -18,11 +18,13 @@ from sklstm._base import (
     keeps_state_on_error,
     pad_sequence_targets,
 )
+from sklstm._docstrings import fill_doc
 from sklstm._functional import log_softmax
 from sklstm._losses import LOSSES
 from sklstm._sequences import SequenceData, check_lengths_match, is_nested_sequence
 
 
+@fill_doc
 class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
     """LSTM classifier for sequences: LSTM layers → Dense → softmax.
 
@@ -35,7 +37,7 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Units of each LSTM layer; ``(64, 32)`` stacks two layers.
-    cell : {'lstm', 'gru'}, default='lstm'
+    cell : %(cells)s, default='lstm'
         The recurrent cell of every layer: long short-term memory, or a
         gated recurrent unit with PyTorch's ``nn.GRU`` equations (three
         gates instead of four: a quarter fewer weights).
@@ -61,7 +63,7 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         :class:`Embedder`: on movie-review sentiment it raised the test
         accuracy from 0.769-0.784 to 0.774-0.793 over five seeds) and 'last'
         otherwise.  Unused with per-timestep labels.
-    solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
+    solver : %(solvers)s, default='adam'
         Optimizer; 'sgd' uses momentum 0.9.
     learning_rate_init : float, default=0.001
         Step size of the optimizer.

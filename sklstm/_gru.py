@@ -53,7 +53,7 @@ influence later padded steps, and get zero gradient from the loss above.
 """
 
 from sklstm._kernels import gru_gate_kernels, host_kernels
-from sklstm._lstm import _Fresh
+from sklstm._lstm import FreshWorkspace
 
 
 def _gate_blocks(a, H):
@@ -107,7 +107,7 @@ def gru_forward(X, Wx, Wh, Y, *, h0=None, keep=True, fused=None, ws=None, key=""
     F1, T, B = X.shape
     H = Wh.shape[0] // 3
     dt = X.dtype
-    ws = ws if ws is not None else _Fresh(xp)
+    ws = ws if ws is not None else FreshWorkspace(xp)
     key = key + "gru_"
     kernels = None if fused is False else gru_gate_kernels(xp)
     host = None if fused is False or kernels is not None else host_kernels(xp, dt)
@@ -233,7 +233,7 @@ def gru_backward(
     dt = X.dtype
     if cache.A.shape[0] != T:
         raise ValueError("gru_backward needs a forward pass with keep=True.")
-    ws = ws if ws is not None else _Fresh(xp)
+    ws = ws if ws is not None else FreshWorkspace(xp)
     key = key + "gru_"
     dG = ws.get(key + "dG", (4 * H, T, B), dt)
     dh_rec = ws.get(key + "dh_rec", (H, B), dt)

@@ -21,6 +21,7 @@ from sklstm._base import (
 )
 from sklstm._callbacks import EarlyStopping
 from sklstm._cells import CELLS
+from sklstm._docstrings import fill_doc
 from sklstm._functional import log_softmax
 from sklstm._losses import LOSSES
 from sklstm._network import LSTMNetwork
@@ -33,6 +34,7 @@ _UNK = 1  # Embedder's id of <unk>; output k predicts id k + 1
 _PROBE_CHUNKS = 4  # chunks of training text that check the weights fit returns
 
 
+@fill_doc
 class LSTMLanguageModel(BaseEstimator):
     """Word-level LSTM language model: next-word prediction on token sequences.
 
@@ -54,7 +56,7 @@ class LSTMLanguageModel(BaseEstimator):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(200, 200)
         Units of each LSTM layer.
-    cell : {'lstm', 'gru'}, default='lstm'
+    cell : %(cells)s, default='lstm'
         The recurrent cell of every layer: long short-term memory, or a
         gated recurrent unit with PyTorch's ``nn.GRU`` equations (three
         gates instead of four: a quarter fewer weights).
@@ -66,7 +68,7 @@ class LSTMLanguageModel(BaseEstimator):
         Steps of each training chunk: how far back gradients flow.
     batch_size : int, default=20
         Parallel token streams (sequences per batch).
-    solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
+    solver : %(solvers)s, default='adam'
         Optimizer.
     momentum : float, default=0.9
         Momentum of 'sgd' (ignored by the other solvers); 0 is plain SGD.

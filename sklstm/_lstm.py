@@ -89,7 +89,7 @@ class Workspace:
         return buf[:size].reshape(shape)
 
 
-class _Fresh:
+class FreshWorkspace:
     """Workspace stand-in that always allocates."""
 
     def __init__(self, xp):
@@ -159,7 +159,7 @@ def lstm_forward(
     F1, T, B = X.shape
     H = Wh.shape[1]
     dt = X.dtype
-    ws = ws if ws is not None else _Fresh(xp)
+    ws = ws if ws is not None else FreshWorkspace(xp)
     kernels = None if fused is False else gate_kernels(xp)
     host = None if fused is False or kernels is not None else host_kernels(xp, dt)
     if kernels is not None:
@@ -291,7 +291,7 @@ def lstm_backward(
     F1, T, B = X.shape
     H = Wh.shape[1]
     dt = X.dtype
-    ws = ws if ws is not None else _Fresh(xp)
+    ws = ws if ws is not None else FreshWorkspace(xp)
     dG = ws.get(key + "dG", (4 * H, T, B), dt)
     dh_rec = ws.get(key + "dh_rec", (H, B), dt)
     dc = ws.get(key + "dc", (H, B), dt)

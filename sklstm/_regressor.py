@@ -16,6 +16,7 @@ from sklstm._base import (
     pad_sequence_targets,
     value_targets,
 )
+from sklstm._docstrings import fill_doc
 from sklstm._losses import LOSSES
 from sklstm._sequences import check_lengths_match, is_nested_sequence
 
@@ -39,6 +40,7 @@ def _target_statistics(Y, lengths=None):
     return mean, scale
 
 
+@fill_doc
 class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
     """LSTM regressor for sequences: LSTM layers → Dense (linear output).
 
@@ -54,7 +56,7 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(64,)
         Units of each LSTM layer; ``(64, 32)`` stacks two layers.
-    cell : {'lstm', 'gru'}, default='lstm'
+    cell : %(cells)s, default='lstm'
         The recurrent cell of every layer: long short-term memory, or a
         gated recurrent unit with PyTorch's ``nn.GRU`` equations (three
         gates instead of four: a quarter fewer weights).
@@ -87,7 +89,7 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
         in dollars, values of order 1e-6 or 1e6) train badly or not at all
         with the default learning rate.  Warm starts and
         :meth:`partial_fit` keep the first fit's statistics.
-    solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
+    solver : %(solvers)s, default='adam'
         Optimizer; 'sgd' uses momentum 0.9.
     learning_rate_init : float, default=0.001
         Step size of the optimizer.

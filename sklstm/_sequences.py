@@ -26,7 +26,7 @@ from sklearn.utils.validation import validate_data
 
 from sklstm._backend import is_foreign_array, to_numpy
 
-_FLOATS = (np.float64, np.float32)
+FLOAT_DTYPES = (np.float64, np.float32)
 
 
 class SequenceData:
@@ -293,7 +293,7 @@ def _fast_ragged(X):
     for s in X:
         if (
             type(s) is not np.ndarray
-            or s.dtype not in _FLOATS
+            or s.dtype not in FLOAT_DTYPES
             or s.ndim not in (1, 2)
             or 0 in s.shape
         ):
@@ -325,7 +325,7 @@ def _check_ragged(X, input_name):
             s = check_array(
                 s,
                 ensure_2d=False,
-                dtype=_FLOATS,
+                dtype=FLOAT_DTYPES,
                 ensure_min_samples=1,
                 input_name=f"{input_name}[{i}]",
             )
@@ -389,7 +389,7 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
             _check_items(X, input_name)
         ndim = np.asarray(X).ndim
     if ndim == 3:
-        X = check_array(X, allow_nd=True, dtype=_FLOATS, input_name=input_name)
+        X = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES, input_name=input_name)
         if X.shape[1] == 0 or X.shape[2] == 0:
             raise ValueError(
                 f"{input_name} has shape {X.shape}: sequences need at least one "
@@ -413,11 +413,11 @@ def check_sequences(estimator, X, *, reset, input_name="X"):
         )
     if reset or getattr(estimator, "_input_kind", "2d") == "2d":
         # n_features_in_ = n_timesteps, as scikit-learn's checks expect
-        X = validate_data(estimator, X, dtype=_FLOATS, reset=reset)
+        X = validate_data(estimator, X, dtype=FLOAT_DTYPES, reset=reset)
         if reset:
             estimator._n_step_features, estimator._input_kind = 1, "2d"
     else:
-        X = check_array(X, dtype=_FLOATS, input_name=input_name)
+        X = check_array(X, dtype=FLOAT_DTYPES, input_name=input_name)
     _record_step_features(estimator, 1, False, None)
     lengths = np.full(X.shape[0], X.shape[1], dtype=np.intp)
     return SequenceData(X[:, :, None], lengths, None, "2d")

@@ -15,6 +15,7 @@ from sklstm._ctc import (
     lexicon_decode,
     min_frames,
 )
+from sklstm._docstrings import fill_doc
 from sklstm._functional import log_softmax
 from sklstm._losses import LOSSES
 from sklstm.metrics import character_error_rate, check_transcripts
@@ -22,6 +23,7 @@ from sklstm.metrics import character_error_rate, check_transcripts
 _LEXICON_MAX = 1000  # decoder='auto' chooses no larger lexicon
 
 
+@fill_doc
 class LSTMTranscriber(BaseLSTM):
     """Sequence-to-text LSTM trained with Connectionist Temporal Classification.
 
@@ -40,7 +42,7 @@ class LSTMTranscriber(BaseLSTM):
     ----------
     hidden_layer_sizes : int or tuple of int, default=(128,)
         Units of each LSTM layer (per direction).
-    cell : {'lstm', 'gru'}, default='lstm'
+    cell : %(cells)s, default='lstm'
         The recurrent cell of every layer: long short-term memory, or a
         gated recurrent unit with PyTorch's ``nn.GRU`` equations (three
         gates instead of four: a quarter fewer weights).
@@ -76,7 +78,7 @@ class LSTMTranscriber(BaseLSTM):
         smallest number that gives every training sequence enough frames
         for its transcript (1 when they all have them), resolved at the
         first fit into ``frame_repeat_``.
-    solver : {'adam', 'rmsprop', 'sgd'}, default='adam'
+    solver : %(solvers)s, default='adam'
         Optimizer; 'sgd' uses momentum 0.9.
     learning_rate_init : float, default=0.003
         Step size of the optimizer.

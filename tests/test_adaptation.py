@@ -224,7 +224,7 @@ def test_the_rate_of_the_spectrogram_step_is_required_and_kept(one_voice, fitted
     spec = fitted.estimator_[0]
     assert spec.sampling_rate == SR
     for warp, features in zip(
-        (0.9, 1.1), spec._transform_warps(X_test[:3], [0.9, 1.1]), strict=True
+        (0.9, 1.1), spec.transform_warps(X_test[:3], [0.9, 1.1]), strict=True
     ):
         alone = clone(spec).set_params(warp=warp).transform(X_test[:3])
         for a, b in zip(features, alone, strict=True):

@@ -14,7 +14,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
 import sklstm.preprocessing._spectrogram as spectrogram_module
@@ -262,7 +261,7 @@ def test_transform_under_many_warps_equals_one_at_a_time(trim_db, ragged):
         sampling_rate=SR, normalise="mean", trim_db=trim_db, floor_db=40, stack=2
     )
     warps = [0.9, 1.0, 1.12]
-    for w, many in zip(warps, spec._transform_warps(X, warps), strict=True):
+    for w, many in zip(warps, spec.transform_warps(X, warps), strict=True):
         one = clone(spec).set_params(warp=w).transform(X)
         assert type(one) is type(many)
         for a, b in zip(one, many, strict=True):
@@ -567,7 +566,7 @@ def test_sampling_rate_is_required():
         lambda: spec.fit_transform(clips),
         lambda: spec.frame_times(8000),
         lambda: spec.get_feature_names_out(),
-        lambda: spec._transform_warps(clips, [1.0, 1.1]),
+        lambda: spec.transform_warps(clips, [1.0, 1.1]),
     ]
     for call in calls:
         with pytest.raises(ValueError, match=r"needs the sampling rate of the clips"):
@@ -641,23 +640,7 @@ def test_pipeline_and_grid_search_on_tones():
     assert best.n_bins_ in (13, 129)
 
 
-EXPECTED_FAILURES = {
-    "check_n_features_in": "a clip's length is not a fixed feature count: "
-    "any length is accepted, so there is no n_features_in_",
-    "check_n_features_in_after_fitting": "clips of any length are accepted "
-    "after fit, by design",
-    "check_fit2d_1feature": "a 1-sample clip is shorter than a frame; the error "
-    "names the clip rather than a feature count",
-}
-
-
-# A tiny framing (2-sample frames at 1 kHz) so the checks' small arrays are clips.
-@parametrize_with_checks(
-    [SpectrogramTransformer(sampling_rate=1000, frame_ms=2, hop_ms=1, output="log")],
-    expected_failed_checks=lambda est: EXPECTED_FAILURES,
-)
-def test_sklearn_checks(estimator, check):
-    check(estimator)
+# scikit-learn's estimator checks: tests/test_common.py, with the others.
 
 
 # --- real data --------------------------------------------------------------

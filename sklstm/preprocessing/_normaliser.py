@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sklstm._backend import follows_input_namespace, is_foreign_array, to_numpy
 from sklstm._sequences import (
-    _FLOATS,
+    FLOAT_DTYPES,
     SequenceData,
     check_sequences,
     is_ragged_container,
@@ -473,7 +473,7 @@ class Normaliser(OneToOneFeatureMixin, SequenceTransformerMixin, BaseEstimator):
         if self.two_d == "columns" and _is_table(X):
             if self.per_sequence:
                 raise ValueError(_TABLE_ERROR)
-            X = validate_data(self, X, dtype=_FLOATS, reset=reset)
+            X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=reset)
             if reset:
                 self._n_step_features, self._input_kind = X.shape[1], "table"
             return SequenceData(
@@ -507,7 +507,7 @@ class Normaliser(OneToOneFeatureMixin, SequenceTransformerMixin, BaseEstimator):
             X = to_numpy(X) if is_foreign_array(X) else np.asarray(X)
             X = X.reshape(-1, 1)  # one value per sequence
         if self.two_d == "columns" and _is_table(X):
-            X = check_array(X, dtype=_FLOATS, input_name=input_name)
+            X = check_array(X, dtype=FLOAT_DTYPES, input_name=input_name)
             seqs = SequenceData(
                 X[:, None, :], np.ones(len(X), dtype=np.intp), None, "table"
             )

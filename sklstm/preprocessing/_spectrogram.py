@@ -509,6 +509,9 @@ class SpectrogramTransformer(SequenceTransformerMixin, BaseEstimator):
     437.5
     """
 
+    #: the frequency warps ``warp`` accepts, (lowest, highest)
+    WARP_RANGE = WARP_RANGE
+
     _parameter_constraints: dict = {
         "sampling_rate": [Interval(Real, 0, None, closed="neither"), None],
         "frame_ms": [Interval(Real, 0, None, closed="neither")],
@@ -644,10 +647,26 @@ ndarray of shape (n_frames_i, n_bins)
     def _transform(self, X, framing):
         return self._transform_framings(X, [framing])[0]
 
-    def _transform_warps(self, X, warps):
-        """``transform(X)`` under each mel warp of ``warps``, one list entry
-        per warp; the STFT and the trimming, which no warp changes, are
-        computed once."""
+    def transform_warps(self, X, warps):
+        """``transform(X)`` under each of several frequency warps.
+
+        Equal to ``[clone(self).set_params(warp=w).transform(X) for w in
+        warps]``, but the short-time Fourier transform and the trimming,
+        which no warp changes, are computed once (speaker adaptation scores
+        every clip under a dozen warps).
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Clips, as for :meth:`transform`.
+        warps : sequence of float
+            Warp factors, each in ``SpectrogramTransformer.WARP_RANGE``.
+
+        Returns
+        -------
+        outputs : list
+            One output of :meth:`transform` per warp, in order.
+        """
         self._validate_params()
         framings = [_Framing(clone(self).set_params(warp=w)) for w in warps]
         return self._transform_framings(X, framings)
