@@ -126,9 +126,7 @@ class LSTMCell(Cell):
         _orthogonal_blocks(Wh, 4, H, random_state)
 
     def bias_columns(self):
-        # Wh has no bias column, but its last column has always been left
-        # out of the weight decay; kept so that fitted models do not move.
-        return True, True
+        return True, False  # the one bias is folded into Wx
 
     def to_torch(self, Wx, Wh):
         return {

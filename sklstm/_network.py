@@ -145,9 +145,9 @@ class LSTMNetwork:
         self.G = self._views(self.grads)
         self.ws = Workspace(xp)
         mask = np.ones(self.n_params, dtype=self.dtype)  # 1 on weights, 0 on biases
-        x_bias, h_bias = self.cell.bias_columns()
+        has_bias = dict(zip(("Wx", "Wh"), self.cell.bias_columns(), strict=True))
         for name, view in self._views(mask).items():
-            if not name.startswith("Wh") or h_bias:
+            if has_bias.get(name[:2], True):  # the head's last column: its bias
                 view[:, -1] = 0
         self._decay_mask = xp.asarray(mask)
         self.table = None

@@ -200,14 +200,20 @@ def test_dropout_gradient_matches_finite_differences():
     assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-9)
 
 
-def test_weight_decay_touches_weights_not_biases():
-    net = _net(False, False)
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_weight_decay_touches_weights_not_biases(cell):
+    net = _net(False, False, cell=cell)
     net.grads[...] = 0
     penalty = net.add_weight_decay(0.1)
+    weights = []
     for name, view in net.G.items():
-        assert_allclose(view[:, :-1], 0.1 * net.P[name][:, :-1])
-        assert_array_equal(view[:, -1], 0)
-    weights = np.concatenate([v[:, :-1].ravel() for v in net.P.values()])
+        # the LSTM's recurrent weights have no bias column (its bias is
+        # folded into Wx); the GRU's keep b_hh as their last column
+        n_weights = view.shape[1] if (cell, name[:2]) == ("lstm", "Wh") else -1
+        assert_allclose(view[:, :n_weights], 0.1 * net.P[name][:, :n_weights])
+        assert_array_equal(view[:, n_weights:], 0)
+        weights.append(net.P[name][:, :n_weights].ravel())
+    weights = np.concatenate(weights)
     assert_allclose(penalty, 0.05 * weights @ weights)
 
 
