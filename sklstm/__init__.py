@@ -11,6 +11,7 @@ from sklstm._classifier import LSTMClassifier
 from sklstm._forecasting import WindowScaledRegressor
 from sklstm._language_model import LSTMLanguageModel
 from sklstm._regressor import LSTMRegressor
+from sklstm._streaming import StreamState
 from sklstm._transcriber import LSTMTranscriber
 from sklstm.preprocessing import (
     Embedder,
@@ -33,6 +34,7 @@ __all__ = [
     "Normaliser",
     "SpeakerAdaptedClassifier",
     "SpectrogramTransformer",
+    "StreamState",
     "TokenSequences",
     "WindowScaledRegressor",
     "__version__",

@@ -10,10 +10,23 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import follows_input_namespace, get_namespace, to_numpy
-from sklstm._base import DTYPE, BaseLSTM, keeps_state_on_error, value_targets
+from sklstm._base import (
+    DTYPE,
+    BaseLSTM,
+    keeps_state_on_error,
+    value_targets,
+)
 from sklstm._docstrings import fill_doc
 from sklstm._losses import LOSSES
 from sklstm._sequences import SequenceData, predict_batches
+from sklstm._streaming import (
+    StreamState,
+    check_stream_state,
+    layers_on,
+    output_like,
+    run_chunk,
+    stream_key,
+)
 
 _STATE_BATCH = 256  # sequences whose states are held at once when scoring
 # states closer than this (root mean square over the steps; states lie in
@@ -92,6 +105,28 @@ def nearest_other(D):
     # a second sequence at (rounding noise from) zero is a copy: distance 0
     second = np.where(two[:, 1] > _SAME_SEQUENCE, two[:, 1], 0.0)
     return np.where(two[:, 0] > _SAME_SEQUENCE, two[:, 0], second)
+
+
+def chunk_squared_distances(H, start, ref, ref_lengths):
+    """Squared distances between the states ``H`` (n, C, D) of the steps
+    ``start .. start + C - 1`` of some sequences and those of the same
+    steps of the reference trajectories ``ref`` (n_ref, T_ref, D), zero
+    past each reference's end: summed over the steps both have, (n, n_ref)
+    float64.  Summed over a sequence's chunks, they are what
+    :func:`state_distances` compares over the steps two sequences share."""
+    H = H.astype(np.float64)
+    B = ref[:, start : start + H.shape[1]].astype(np.float64)
+    C = B.shape[1]  # steps of the chunk that the longest reference reaches
+    if C == 0:
+        return np.zeros((len(H), len(ref)))
+    H = H[:, :C]
+    # the chunk's steps each reference has: |a_t|^2 counts only there
+    m = np.clip(ref_lengths - start, 0, C)
+    norms = np.zeros((len(H), C + 1))
+    np.cumsum((H**2).sum(axis=2), axis=1, out=norms[:, 1:])
+    d2 = norms[:, m] + (B**2).sum(axis=(1, 2))[None, :]
+    d2 -= 2 * (H.reshape(len(H), -1) @ B.reshape(len(B), -1).T)
+    return d2
 
 
 def _positive_median(d):
@@ -582,6 +617,222 @@ horizon[, n_features]) or list of arrays
                 )
                 scores[b] -= nearest_other(D) / scale
         return scores / len(snapshots)
+
+    # ----------------------------------------------------------- streaming
+    def _stream_tag(self):
+        return f"{self.anomaly_score},horizon={self.horizon}"
+
+    def _stream(self, X, state):
+        """Read a chunk of streams from ``state``: the forecasts from each
+        of its steps (n, C, horizon * n_features), float64, the score of
+        each stream read so far (:meth:`score_samples` of everything
+        read) and the new state."""
+        seqs = self._check_chunk(X)
+        if seqs.kind == "tokens":
+            raise TypeError(
+                "LSTMAnomalyDetector forecasts numeric sequences; token sequences "
+                "cannot be forecast."
+            )
+        distance = self.anomaly_score == "state_distance"
+        if distance and self.reference_states_ is None:
+            raise ValueError(
+                "This detector was fitted with anomaly_score='forecast_error' "
+                "and kept no states of its training sequences; refit it to score "
+                "by state distance."
+            )
+        n, K = seqs.n_samples, self.horizon
+        needs = (
+            ("initial_layers", "squared_distances")
+            if distance
+            else ("recent_inputs", "recent_forecasts", "error_sum")
+        )
+        key = stream_key(self, self._stream_tag())
+        net = self._network(seqs, self.coefs_)
+        state = check_stream_state(state, key, net, n, extra=needs)
+        xp = net.xp
+        Xb, lengths = seqs.batch(np.arange(n), dtype=DTYPE, xp=xp)
+        start = 0 if state is None else state.n_steps
+        n_steps = start + int(lengths[0])
+        layers = layers_on(None if state is None else state.layers, xp)
+        Z, cache, layers = run_chunk(net, Xb, lengths, layers)
+        forecasts = to_numpy(Z).transpose(2, 1, 0).astype(np.float64)
+        if distance:
+            initial = self._network(seqs, self.initial_coefs_)
+            before = None if state is None else state.extra["initial_layers"]
+            _, cache0, initial_layers = run_chunk(
+                initial, Xb, lengths, layers_on(before, xp)
+            )
+            squared = np.zeros((2, n, len(self.reference_lengths_)))
+            if state is not None:
+                squared += state.extra["squared_distances"]
+            for k, (c, ref) in enumerate(
+                zip((cache0, cache), self.reference_states_, strict=True)
+            ):
+                H = to_numpy(c.top[:-1]).transpose(2, 1, 0)
+                squared[k] += chunk_squared_distances(
+                    H, start, ref, self.reference_lengths_
+                )
+            m = np.minimum(n_steps, self.reference_lengths_)[None, :]
+            scores = np.zeros(n)
+            for d2, scale in zip(squared, self.state_scales_, strict=True):
+                scores -= nearest_other(np.sqrt(np.maximum(d2, 0) / m)) / scale
+            scores /= len(squared)
+            extra = {"initial_layers": initial_layers, "squared_distances": squared}
+        else:
+            x = np.stack([seqs.sequence(i) for i in range(n)]).astype(np.float64)
+            if state is None:
+                recent_x, recent_f = x[:, :0], forecasts[:, :0]
+                error_sum = np.zeros(n)
+            else:
+                recent_x = state.extra["recent_inputs"]
+                recent_f = state.extra["recent_forecasts"]
+                error_sum = state.extra["error_sum"].copy()
+            # the last horizon steps before the chunk, then the chunk
+            x = np.concatenate([recent_x, x], axis=1)
+            f = np.concatenate([recent_f, forecasts], axis=1)
+            # forecasts whose horizon the chunk completes: from steps
+            # start - horizon .. start + C - horizon - 1
+            n_done = x.shape[1] - K
+            if n_done > 0:
+                targets = np.concatenate(
+                    [x[:, 1 + k : 1 + k + n_done] for k in range(K)], axis=2
+                )
+                err = ((f[:, :n_done] - targets) ** 2).mean(axis=2)
+                error_sum += err.sum(axis=1)
+            # NaN until a forecast's horizon has passed, where score_samples
+            # raises (it needs more than horizon steps)
+            scores = np.full(n, np.nan)
+            if n_steps > K:
+                scores = -error_sum / (n_steps - K)
+            extra = {
+                "recent_inputs": x[:, -K:].copy(),
+                "recent_forecasts": f[:, -K:].copy(),
+                "error_sum": error_sum,
+            }
+        return seqs, forecasts, scores, StreamState(layers, n_steps, extra, key)
+
+    def forecast_chunk(self, X_chunk, state=None):
+        """Forecasts from every step of streams read one chunk at a time.
+
+        Feeds the next ``chunk_len`` (>= 1) timesteps of each stream and
+        carries the LSTM state: each step of the chunk forecasts the
+        ``horizon`` steps that follow it, as :meth:`forecast` does on the
+        whole sequence (up to float32 rounding), also from the last
+        ``horizon`` steps read, whose future has not come yet.  See
+        :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : array-like of shape (n_streams, chunk_len, n_features) or \
+(n_streams, chunk_len), or list of arrays of shape (chunk_len, n_features)
+            The next timesteps of each stream (a 2-D array holds univariate
+            streams); every stream advances by the same ``chunk_len``.
+        state : StreamState or None, default=None
+            The state returned by the previous call on these streams (by
+            any of the ``*_chunk`` methods); None starts new streams.
+
+        Returns
+        -------
+        forecasts : ndarray of shape (n_streams, chunk_len, horizon[, \
+n_features])
+            ``forecasts[:, t, k]`` forecasts the step ``k + 1`` steps after
+            step ``t`` of the chunk.  The feature axis is dropped for a 2-D
+            chunk.
+        state : StreamState
+            The state after the chunk, for the next call (NumPy arrays: it
+            pickles).
+        """
+        seqs, S, _, state = self._stream(X_chunk, state)
+        S = S.reshape(S.shape[:2] + (self.horizon, -1))
+        if seqs.kind == "2d":
+            S = S[..., 0]
+        return output_like(None, X_chunk, S), state
+
+    def score_samples_chunk(self, X_chunk, state=None):
+        """Normality of streams read one chunk at a time (higher is more
+        normal): the score of each stream read so far.
+
+        Feeds the next ``chunk_len`` (>= 1) timesteps of each stream and
+        carries what the score needs: after the chunk, the score of a
+        stream is :meth:`score_samples` of everything it has read (up to
+        float32 rounding), whatever the chunk sizes.  With
+        ``anomaly_score='state_distance'`` the state carries both
+        snapshots' LSTM states and the summed squared distances to every
+        training sequence's states (n_streams x n_training_sequences
+        float64 per snapshot); a stream longer than a training sequence is
+        compared with it over that sequence's steps, so once a stream has
+        read more steps than the longest training sequence its score no
+        longer changes.  With ``'forecast_error'`` it carries the last
+        ``horizon`` inputs and forecasts and the summed squared forecast
+        errors; the score is NaN until a stream has read more than
+        ``horizon`` steps (no forecast can be checked before).  See
+        :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : array-like of shape (n_streams, chunk_len, n_features) or \
+(n_streams, chunk_len), or list of arrays of shape (chunk_len, n_features)
+            The next timesteps of each stream.
+        state : StreamState or None, default=None
+            The state returned by the previous call on these streams (by
+            any of the ``*_chunk`` methods); None starts new streams.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_streams,)
+            Higher is more normal.
+        state : StreamState
+            The state after the chunk, for the next call.
+        """
+        _, _, scores, state = self._stream(X_chunk, state)
+        return output_like(None, X_chunk, scores), state
+
+    def decision_function_chunk(self, X_chunk, state=None):
+        """``score_samples_chunk - offset_``: negative for the streams that
+        are outliers so far.
+
+        Parameters
+        ----------
+        X_chunk : array-like of shape (n_streams, chunk_len, n_features) or \
+(n_streams, chunk_len), or list of arrays of shape (chunk_len, n_features)
+            The next timesteps of each stream.
+        state : StreamState or None, default=None
+            The state returned by the previous call; None starts new streams.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_streams,)
+        state : StreamState
+            The state after the chunk, for the next call.
+        """
+        _, _, scores, state = self._stream(X_chunk, state)
+        return output_like(None, X_chunk, scores - self.offset_), state
+
+    def predict_chunk(self, X_chunk, state=None):
+        """Label streams read one chunk at a time: +1 normal so far, -1
+        anomalous.
+
+        :meth:`predict` of everything each stream has read.  A stream
+        without a score yet (NaN: ``anomaly_score='forecast_error'``
+        before ``horizon + 1`` steps) is labelled +1.
+
+        Parameters
+        ----------
+        X_chunk : array-like of shape (n_streams, chunk_len, n_features) or \
+(n_streams, chunk_len), or list of arrays of shape (chunk_len, n_features)
+            The next timesteps of each stream.
+        state : StreamState or None, default=None
+            The state returned by the previous call; None starts new streams.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_streams,)
+        state : StreamState
+            The state after the chunk, for the next call.
+        """
+        _, _, scores, state = self._stream(X_chunk, state)
+        labels = np.where(scores - self.offset_ < 0, -1, 1)
+        return output_like(None, X_chunk, labels), state
 
     @follows_input_namespace
     def decision_function(self, X):

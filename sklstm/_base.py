@@ -19,16 +19,36 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._backend import get_namespace, is_foreign_array, to_numpy
+from sklstm._backend import (
+    get_namespace,
+    is_foreign_array,
+    to_numpy,
+)
 from sklstm._callbacks import EarlyStopping
 from sklstm._cells import CELLS
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import SOLVERS, apply_gradients, make_optimizer
-from sklstm._sequences import check_sequences, iter_batches, predict_batches
+from sklstm._sequences import (
+    FLOAT_DTYPES,
+    TokenSequences,
+    check_sequences,
+    is_ragged_container,
+    iter_batches,
+    predict_batches,
+)
+from sklstm._streaming import (
+    NOT_UNIDIRECTIONAL,
+    StreamState,
+    check_chunk_lengths,
+    check_stream_state,
+    layers_on,
+    run_chunk,
+    stream_key,
+)
 from sklstm._training import Training, fit_loop, user_stacklevel
 
 DTYPE = np.float32
@@ -837,6 +857,89 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         y_flat = flatten_valid(pad_sequence_targets(y_pred, lengths), lengths)
         w = None if sample_weight is None else np.repeat(sample_weight, lengths)
         return float(self._metric(y_true, y_flat, sample_weight=w))
+
+    # ------------------------------------------------------------ streaming
+    def _stream_tag(self):
+        """What else than the weights shapes this model's stream states."""
+        if self._sequence_targets:
+            return "steps"
+        return self._head_pooling(getattr(self, "_input_kind", None) == "tokens")
+
+    def _check_chunk(self, X):
+        """Validate a chunk of streams as ``predict`` validates ``X``: a
+        3-D array (n_streams, chunk_len, n_features), a 2-D one of
+        univariate streams (n_streams, chunk_len), a list of equal-length
+        sequences or token sequences.  A 2-D chunk comes back as
+        sequences of kind '2d' whatever the model was fitted on (for a
+        model fitted on 2-D input ``n_features_in_`` is a window length,
+        which a chunk need not have)."""
+        check_is_fitted(self)
+        name = type(self).__name__
+        if "weight_hh_reverse" in self.coefs_[0]:
+            raise ValueError(NOT_UNIDIRECTIONAL.format(name=name))
+        if is_foreign_array(X):
+            X = to_numpy(X)
+        two_d = False
+        if not isinstance(X, TokenSequences) and not is_ragged_container(X):
+            ndim = getattr(X, "ndim", None)
+            if ndim is None and isinstance(X, (list, tuple)):
+                ndim = np.asarray(X).ndim
+            if ndim == 2:
+                X = check_array(X, dtype=FLOAT_DTYPES, input_name="X_chunk")
+                X, two_d = X[:, :, None], True
+            if ndim in (2, 3):
+                n_features = np.shape(X)[2]
+                expected = getattr(self, "_n_step_features", None)
+                if expected is not None and n_features != expected:
+                    read = " (a 2-D chunk holds univariate streams)" if two_d else ""
+                    raise ValueError(
+                        f"X_chunk has {n_features} feature(s) per timestep{read}, "
+                        f"but {name} was fitted with {expected}: give chunks of "
+                        "shape (n_streams, chunk_len, n_features)."
+                    )
+        seqs = self._check_sequences(X, reset=False)
+        if two_d:
+            seqs.kind = "2d"
+        check_chunk_lengths(seqs)
+        return seqs
+
+    def _stream_scores(self, X, state):
+        """Raw scores of a chunk read from ``state``, and the new state.
+
+        Returns ``(seqs, S, state)``: ``S`` of shape (n_streams, chunk_len,
+        n_outputs) for per-timestep outputs, else (n_streams, n_outputs),
+        the head on each stream read so far: on the top layer's states
+        after the chunk ('last' pooling) or on their mean over every step
+        read ('mean', exact through the running sum the state carries).
+        """
+        seqs = self._check_chunk(X)
+        xp = get_namespace(self.device, fitted=True)
+        net = self._network_for_predict(seqs, xp)
+        mean = not self._sequence_targets and net.pooling == "mean"
+        key = stream_key(self, self._stream_tag())
+        n = seqs.n_samples
+        state = check_stream_state(
+            state, key, net, n, extra=("pooled_sum",) if mean else ()
+        )
+        Xb, lengths = seqs.batch(np.arange(n), dtype=DTYPE, xp=xp)
+        layers = layers_on(None if state is None else state.layers, xp)
+        Z, cache, layers = run_chunk(net, Xb, lengths, layers)
+        n_steps = (0 if state is None else state.n_steps) + int(lengths[0])
+        extra = {}
+        if self._sequence_targets:
+            S = to_numpy(Z).transpose(2, 1, 0)
+        elif mean:
+            total = cache.top[:-1].sum(axis=1, dtype=np.float64)
+            if state is not None:
+                total += xp.asarray(state.extra["pooled_sum"])
+            feat = xp.empty((total.shape[0] + 1, n), dtype=DTYPE)
+            feat[:-1] = total / n_steps
+            feat[-1] = 1
+            S = to_numpy(xp.matmul(net.P["Wy"], feat)).T
+            extra["pooled_sum"] = to_numpy(total)
+        else:
+            S = to_numpy(Z).T
+        return seqs, np.array(S, dtype=DTYPE), StreamState(layers, n_steps, extra, key)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

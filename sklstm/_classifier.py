@@ -22,6 +22,7 @@ from sklstm._docstrings import fill_doc
 from sklstm._functional import log_softmax
 from sklstm._losses import LOSSES
 from sklstm._sequences import SequenceData, check_lengths_match, is_nested_sequence
+from sklstm._streaming import output_like
 
 
 @fill_doc
@@ -481,6 +482,99 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         S = self._raw_scores(prefixes, xp=get_namespace(self.device, fitted=True))
         proba = np.exp(log_softmax(S.T.astype(np.float64), xp=np)).T
         return np.split(proba, np.cumsum(seqs.lengths)[:-1])
+
+    def predict_log_proba_chunk(self, X_chunk, state=None):
+        """Log class probabilities of streams read one chunk at a time.
+
+        Feeds the next ``chunk_len`` (>= 1) timesteps of each stream and
+        carries the recurrent state: reading a sequence in chunks of any
+        sizes gives what :meth:`predict_log_proba` gives on the whole
+        sequence (up to float32 rounding).  A model with per-timestep
+        labels returns the chunk's steps; a per-sequence model returns the
+        prediction for each stream read so far, as ``predict_log_proba``
+        of everything read (with ``pooling='mean'`` the state carries the
+        running sum of the states, so the mean stays exact).  See
+        :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : array-like of shape (n_streams, chunk_len, n_features) or \
+(n_streams, chunk_len), or list of arrays of shape (chunk_len, n_features)
+            The next timesteps of each stream (a 2-D array holds univariate
+            streams); every stream advances by the same ``chunk_len``.
+        state : StreamState or None, default=None
+            The state returned by the previous call on these streams; None
+            starts new streams.  Needs a unidirectional model.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_streams, n_classes), or \
+(n_streams, chunk_len, n_classes) for per-timestep labels
+            Columns ordered as ``classes_``.
+        state : StreamState
+            The state after the chunk, for the next call (NumPy arrays: it
+            pickles).
+        """
+        logp, state = self._log_proba_chunk(X_chunk, state)
+        return output_like(None, X_chunk, logp), state
+
+    def _log_proba_chunk(self, X_chunk, state):
+        _, S, state = self._stream_scores(X_chunk, state)
+        S = np.moveaxis(S.astype(np.float64), -1, 0)
+        return np.moveaxis(log_softmax(S, xp=np), 0, -1), state
+
+    def predict_proba_chunk(self, X_chunk, state=None):
+        """Class probabilities of streams read one chunk at a time.
+
+        As :meth:`predict_log_proba_chunk`, exponentiated: equal to
+        :meth:`predict_proba` on everything read (per-sequence labels) or on
+        the chunk's steps (per-timestep labels).  See :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : array-like of shape (n_streams, chunk_len, n_features) or \
+(n_streams, chunk_len), or list of arrays of shape (chunk_len, n_features)
+            The next timesteps of each stream.
+        state : StreamState or None, default=None
+            The state returned by the previous call; None starts new streams.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_streams, n_classes), or \
+(n_streams, chunk_len, n_classes) for per-timestep labels
+            Columns ordered as ``classes_``.
+        state : StreamState
+            The state after the chunk, for the next call.
+        """
+        logp, state = self._log_proba_chunk(X_chunk, state)
+        return output_like(None, X_chunk, np.exp(logp)), state
+
+    def predict_chunk(self, X_chunk, state=None):
+        """Labels of streams read one chunk at a time.
+
+        The label of each stream read so far (per-sequence labels), or of
+        each step of the chunk (per-timestep labels), as :meth:`predict`
+        gives on the whole sequence.  See :meth:`predict_log_proba_chunk`
+        and :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : array-like of shape (n_streams, chunk_len, n_features) or \
+(n_streams, chunk_len), or list of arrays of shape (chunk_len, n_features)
+            The next timesteps of each stream.
+        state : StreamState or None, default=None
+            The state returned by the previous call; None starts new streams.
+
+        Returns
+        -------
+        y : ndarray of shape (n_streams,), or (n_streams, chunk_len) for \
+per-timestep labels
+            Predicted labels.
+        state : StreamState
+            The state after the chunk, for the next call.
+        """
+        _, S, state = self._stream_scores(X_chunk, state)
+        return output_like(None, X_chunk, self.classes_[S.argmax(axis=-1)]), state
 
     score = BaseLSTM.score
 

@@ -27,6 +27,14 @@ from sklstm._losses import LOSSES
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import SOLVERS, apply_gradients, make_optimizer
 from sklstm._sequences import SequenceData, TokenSequences, predict_batches
+from sklstm._streaming import (
+    StreamState,
+    check_chunk_lengths,
+    check_stream_state,
+    layers_on,
+    run_chunk,
+    stream_key,
+)
 from sklstm._training import Training, fit_loop
 from sklstm.callbacks import ReduceLROnPlateau
 
@@ -592,6 +600,103 @@ class LSTMLanguageModel(BaseEstimator):
             logp[:, _UNK - 1] = -np.inf
             best[idx] = _top_k(logp, k)
         return self.classes_[best]
+
+    def predict_log_proba_chunk(self, X_chunk, state=None):
+        """Log-probability of every word coming next, for streams of text
+        read one chunk of tokens at a time.
+
+        Feeds the next tokens of each stream and carries the LSTM state:
+        after reading a text in chunks of any sizes, the result is what
+        :meth:`predict_log_proba` gives for the whole text (up to float32
+        rounding).  New streams start from ``start_state_``, as every
+        context does.  See :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : TokenSequences
+            The next tokens of each stream (one text per stream, each of
+            the same number of tokens), from the model's :class:`Embedder`.
+        state : StreamState or None, default=None
+            The state returned by the previous call on these streams; None
+            starts new streams.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_streams, n_classes)
+            The next word's log-probabilities after the chunk; columns
+            follow ``classes_``.
+        state : StreamState
+            The state after the chunk, for the next call (NumPy arrays: it
+            pickles).
+        """
+        check_is_fitted(self)
+        tokens = self._check_tokens(X_chunk, reset=False)
+        seqs = SequenceData(
+            tokens._ids, tokens.lengths, tokens.offsets, "tokens", tokens=tokens
+        )
+        check_chunk_lengths(seqs)
+        n = seqs.n_samples
+        xp = get_namespace(self.device, fitted=True)
+        net = self._network(xp, fitted=True)
+        net.return_sequences = False
+        key = stream_key(self)
+        state = check_stream_state(state, key, net, n)
+        ids, lengths = seqs.batch(np.arange(n), dtype=DTYPE, xp=xp)
+        start = self._start(n, xp) if state is None else layers_on(state.layers, xp)
+        Z, _, layers = run_chunk(net, ids, lengths, start)
+        n_steps = (0 if state is None else state.n_steps) + int(lengths[0])
+        logp = to_numpy(log_softmax(Z, xp=xp)).T
+        return logp, StreamState(layers, n_steps, {}, key)
+
+    def predict_proba_chunk(self, X_chunk, state=None):
+        """Probability of every word coming next, for streams of text read
+        one chunk of tokens at a time.
+
+        As :meth:`predict_log_proba_chunk`, exponentiated: after a text read
+        in chunks, equal to :meth:`predict_proba` of the whole text.  See
+        :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : TokenSequences
+            The next tokens of each stream (the same number for each).
+        state : StreamState or None, default=None
+            The state returned by the previous call; None starts new streams.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_streams, n_classes)
+            Columns follow ``classes_``; rows sum to 1.
+        state : StreamState
+            The state after the chunk, for the next call.
+        """
+        logp, state = self.predict_log_proba_chunk(X_chunk, state)
+        return np.exp(logp), state
+
+    def predict_chunk(self, X_chunk, state=None):
+        """The most likely next word (never ``<unk>``) of streams of text
+        read one chunk of tokens at a time.
+
+        After a text read in chunks, equal to :meth:`predict` of the whole
+        text.  See :meth:`predict_log_proba_chunk` and
+        :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : TokenSequences
+            The next tokens of each stream (the same number for each).
+        state : StreamState or None, default=None
+            The state returned by the previous call; None starts new streams.
+
+        Returns
+        -------
+        words : ndarray of str of shape (n_streams,)
+        state : StreamState
+            The state after the chunk, for the next call.
+        """
+        logp, state = self.predict_log_proba_chunk(X_chunk, state)
+        logp[:, _UNK - 1] = -np.inf
+        return self.classes_[logp.argmax(axis=1)], state
 
     def generate(self, X, n_words=20, *, temperature=1.0, random_state=None):
         """Continue each prompt with ``n_words`` words.

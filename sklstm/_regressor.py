@@ -19,6 +19,7 @@ from sklstm._base import (
 from sklstm._docstrings import fill_doc
 from sklstm._losses import LOSSES
 from sklstm._sequences import check_lengths_match, is_nested_sequence
+from sklstm._streaming import output_like
 
 
 def _target_statistics(Y, lengths=None):
@@ -425,6 +426,45 @@ per-timestep values (a list of arrays for ragged ``X``)
         if self._squeeze_output:
             S = S[..., 0]
         return self._as_input_layout(seqs, S)
+
+    def predict_chunk(self, X_chunk, state=None):
+        """Predictions for streams read one chunk at a time.
+
+        Feeds the next ``chunk_len`` (>= 1) timesteps of each stream and
+        carries the recurrent state: reading a sequence in chunks of any
+        sizes gives what :meth:`predict` gives on the whole sequence (up to
+        float32 rounding).  A model with per-timestep targets returns the
+        chunk's steps; a per-sequence model returns the prediction for each
+        stream read so far, as ``predict`` of everything read (with
+        ``pooling='mean'`` the state carries the running sum of the states,
+        so the mean stays exact).  See :ref:`streaming_guide`.
+
+        Parameters
+        ----------
+        X_chunk : array-like of shape (n_streams, chunk_len, n_features) or \
+(n_streams, chunk_len), or list of arrays of shape (chunk_len, n_features)
+            The next timesteps of each stream (a 2-D array holds univariate
+            streams); every stream advances by the same ``chunk_len``.
+        state : StreamState or None, default=None
+            The state returned by the previous call on these streams; None
+            starts new streams.  Needs a unidirectional model.
+
+        Returns
+        -------
+        y : ndarray of shape (n_streams,) or (n_streams, n_targets), or \
+(n_streams, chunk_len[, n_targets]) for per-timestep targets
+            Predicted values, float64.
+        state : StreamState
+            The state after the chunk, for the next call (NumPy arrays: it
+            pickles).
+        """
+        _, S, state = self._stream_scores(X_chunk, state)
+        S = S.astype(np.float64)
+        if self.y_mean_ is not None:
+            S = S * self.y_scale_ + self.y_mean_
+        if self._squeeze_output:
+            S = S[..., 0]
+        return output_like(None, X_chunk, S), state
 
     score = BaseLSTM.score
 

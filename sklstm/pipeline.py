@@ -11,11 +11,22 @@ more: a language model's :meth:`~sklstm.LSTMLanguageModel.perplexity` and
 :meth:`~sklstm.LSTMClassifier.predict_proba_steps`, a detector's
 :meth:`~sklstm.LSTMAnomalyDetector.forecast`.  The pipeline here transforms
 ``X`` through its first steps and calls the final step's method, so that
-``pipe.perplexity(texts)`` works as ``pipe.predict(texts)`` does.
+``pipe.perplexity(texts)`` works as ``pipe.predict(texts)`` does; and the
+same for the streaming methods (``predict_chunk``, ``predict_proba_chunk``,
+...), whose chunks go through the first steps one at a time.
 """
 
+import numpy as np
 from sklearn import pipeline as _sk
 from sklearn.utils.metaestimators import available_if
+
+from sklstm._sequences import is_ragged_container
+from sklstm.preprocessing import (
+    Embedder,
+    Normaliser,
+    SpectrogramTransformer,
+    TokenSequences,
+)
 
 # methods of the final step that take X first, beyond sklearn's own
 SEQUENCE_METHODS = (
@@ -26,6 +37,16 @@ SEQUENCE_METHODS = (
     "predict_proba_steps",
     "predict_top_k",
     "top_k_accuracy",
+)
+
+# the final step's streaming methods: X_chunk and a state, (output, state) back
+CHUNK_METHODS = (
+    "decision_function_chunk",
+    "forecast_chunk",
+    "predict_chunk",
+    "predict_log_proba_chunk",
+    "predict_proba_chunk",
+    "score_samples_chunk",
 )
 
 
@@ -55,17 +76,107 @@ def _through_final_step(name):
     return available_if(_final_step_has(name))(method)
 
 
+def _check_streams(step, transformer):
+    """Refuse the steps of sklstm that cannot transform a stream chunk by
+    chunk: whatever they make of a chunk must be what they make of those
+    steps within the whole sequence."""
+    why = None
+    if isinstance(transformer, Normaliser) and transformer.per_sequence:
+        why = (
+            "Normaliser(per_sequence=True) scales each sequence by statistics of "
+            "the whole sequence, which a stream has not read yet"
+        )
+    elif isinstance(transformer, SpectrogramTransformer):
+        why = (
+            "SpectrogramTransformer cuts each clip into overlapping frames, which "
+            "straddle the chunks of a stream"
+        )
+    elif isinstance(transformer, Embedder) and transformer.output == "array":
+        why = (
+            "Embedder(output='array') pads the texts of a chunk to one length "
+            "(use output='tokens' or 'list')"
+        )
+    if why is not None:
+        raise ValueError(
+            f"The pipeline cannot stream: its step {step!r} cannot transform a "
+            f"stream one chunk at a time: {why}.  Transform the chunks with "
+            "steps that treat every timestep on its own (e.g. Normaliser with "
+            "statistics fitted in fit), or predict on whole sequences."
+        )
+
+
+def _is_2d(X):
+    """Whether ``X`` is a 2-D array-like of numbers (univariate streams)."""
+    if isinstance(X, TokenSequences) or is_ragged_container(X):
+        return False
+    if isinstance(X, (list, tuple)):
+        try:
+            return np.asarray(X).ndim == 2 and np.asarray(X).dtype.kind in "biuf"
+        except ValueError:
+            return False
+    return getattr(X, "ndim", None) == 2
+
+
+def _chunk_through_final_step(name):
+    """A streaming method: ``X_chunk`` through every step but the last, each
+    checked to transform timesteps on their own, then the last step's
+    ``name`` with the result and the state.  A 2-D chunk holds univariate
+    streams, as for the estimators: the steps get it as (n_streams,
+    chunk_len, 1) (a Normaliser fitted on 2-D windows takes 2-D input for
+    windows of its fitted length only) and the final step as 2-D again."""
+
+    def method(self, X_chunk, state=None, **kwargs):
+        Xt = X_chunk
+        steps = list(self._iter(with_final=False))
+        two_d = bool(steps) and _is_2d(Xt)
+        if two_d:
+            if not hasattr(Xt, "__array_namespace__"):  # device arrays stay
+                Xt = np.asarray(Xt)
+            Xt = Xt[:, :, None]
+        for _, step, transformer in steps:
+            _check_streams(step, transformer)
+        for _, step, transformer in steps:
+            try:
+                Xt = transformer.transform(Xt)
+            except ValueError as error:
+                raise ValueError(
+                    f"The pipeline's step {step!r} could not transform the chunk "
+                    f"(n_streams, chunk_len[, n_features]): {error}"
+                ) from error
+        if two_d and getattr(Xt, "ndim", None) == 3 and Xt.shape[2] == 1:
+            Xt = Xt[:, :, 0]
+        return getattr(self._final_estimator, name)(Xt, state, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = (
+        f"Transform the chunk ``X_chunk`` through the first steps, then call "
+        f"the final step's ``{name}`` with the result and ``state``; returns "
+        "its (output, state).  Every step but the last must transform each "
+        "timestep on its own (see the streaming guide)."
+    )
+    return available_if(_final_step_has(name))(method)
+
+
 class Pipeline(_sk.Pipeline):
     """:class:`sklearn.pipeline.Pipeline` with sklstm's sequence methods.
 
     It is scikit-learn's pipeline (same parameters, cloning, grid search,
-    caching and metadata routing), with two additions:
+    caching and metadata routing), with three additions:
 
     - the final step's methods :meth:`perplexity`, :meth:`top_k_accuracy`,
       :meth:`predict_top_k`, :meth:`generate` (language models),
       :meth:`predict_proba_steps` (classifiers), :meth:`forecast`
       (detectors) and :meth:`predict_log_proba_frames` (transcribers),
       called on ``X`` transformed by the first steps;
+    - the final step's streaming methods (:meth:`predict_chunk`,
+      :meth:`predict_proba_chunk`, :meth:`predict_log_proba_chunk`,
+      :meth:`forecast_chunk`, :meth:`score_samples_chunk`,
+      :meth:`decision_function_chunk`), called on a chunk of streams
+      transformed by the first steps, which must transform every timestep
+      on its own (a per-sequence :class:`~sklstm.Normaliser`, a
+      :class:`~sklstm.SpectrogramTransformer` or an
+      :class:`~sklstm.Embedder` with ``output='array'`` raise a
+      ValueError; see :ref:`streaming_guide`);
     - ``fit(X, y, validation_data=(X_val, y_val))``: the validation data is
       transformed by the first steps once they are fitted on ``X``, then
       given to the final step's ``fit`` (a plain scikit-learn pipeline
@@ -158,6 +269,8 @@ class Pipeline(_sk.Pipeline):
 
 for _name in SEQUENCE_METHODS:
     setattr(Pipeline, _name, _through_final_step(_name))
+for _name in CHUNK_METHODS:
+    setattr(Pipeline, _name, _chunk_through_final_step(_name))
 del _name
 
 
