@@ -174,11 +174,11 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(200, 15, 1))
     >>> y = np.where(X[:, 0, 0] > 0, "up", "down")  # set by the first step
-    >>> clf = LSTMClassifier(hidden_layer_sizes=16, learning_rate_init=0.01,
+    >>> clf = LSTMClassifier(hidden_layer_sizes=16, learning_rate_init=0.005,
     ...                      max_iter=40, random_state=0).fit(X, y)
     >>> clf.classes_
     array(['down', 'up'], dtype='<U4')
-    >>> float(clf.score(X, y)) > 0.9
+    >>> float(clf.score(X, y)) > 0.85
     True
     """
 
