@@ -8,6 +8,7 @@ The same NumPy code runs on a GPU through CuPy (``device='cuda'``).
 from sklstm._adaptation import SpeakerAdaptedClassifier
 from sklstm._anomaly import LSTMAnomalyDetector
 from sklstm._classifier import LSTMClassifier
+from sklstm._conformal import ConformalRegressor
 from sklstm._forecasting import WindowScaledRegressor
 from sklstm._language_model import LSTMLanguageModel
 from sklstm._regressor import LSTMRegressor
@@ -25,6 +26,7 @@ from sklstm.preprocessing import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ConformalRegressor",
     "Embedder",
     "LSTMAnomalyDetector",
     "LSTMClassifier",

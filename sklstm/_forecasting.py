@@ -8,12 +8,29 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_array, check_is_fitted
 
 from sklstm._backend import follows_input_namespace, to_numpy
 from sklstm._regressor import LSTMRegressor
 from sklstm._sequences import is_ragged_container
 from sklstm.preprocessing import Normaliser
+
+
+def _regressor_has(name):
+    """``available_if`` check: the (fitted, else given or default) regressor
+    has the method ``name``; else its AttributeError, which says why."""
+
+    def check(self):
+        regressor = getattr(self, "regressor_", None)
+        if regressor is None:
+            regressor = self.regressor
+        if regressor is None:
+            regressor = LSTMRegressor(validation_split="last", normalise_y=False)
+        getattr(regressor, name)
+        return True
+
+    return check
 
 
 class WindowScaledRegressor(RegressorMixin, BaseEstimator):
@@ -53,7 +70,21 @@ class WindowScaledRegressor(RegressorMixin, BaseEstimator):
     target_feature : int, default=0
         For windows of several features (3-D ``X``), the feature whose
         statistics scale the targets: the forecast series.  Ignored for
-        univariate windows.
+        univariate windows.  With ``n_series_features``, it must be one of
+        the series' features.
+    n_series_features : int, default=None
+        Features of each timestep that belong to the series and are scaled
+        window by window: the first ``n_series_features``, as
+        :func:`~sklstm.sliding_windows` lays them out (the series' own
+        features, then past covariates, then future covariates).  The
+        features after them, covariates, reach the regressor **unscaled**,
+        the same in every window: a calendar feature keeps its meaning
+        whatever the level of the series, and scaling a dummy or a sine by
+        a window's last price would distort it.  Give covariates of unit
+        scale (one-hot or sine/cosine calendar features), or scale them
+        yourself on the training period; count a past covariate in
+        ``n_series_features`` (put it first) to scale it by its own window
+        too.  None scales every feature.
 
     Attributes
     ----------
@@ -87,12 +118,21 @@ class WindowScaledRegressor(RegressorMixin, BaseEstimator):
         "regressor": [None, HasMethods(["fit", "predict"])],
         "normaliser": [None, HasMethods(["fit", "transform", "inverse_transform"])],
         "target_feature": [Interval(Integral, 0, None, closed="left")],
+        "n_series_features": [None, Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, regressor=None, *, normaliser=None, target_feature=0):
+    def __init__(
+        self,
+        regressor=None,
+        *,
+        normaliser=None,
+        target_feature=0,
+        n_series_features=None,
+    ):
         self.regressor = regressor
         self.normaliser = normaliser
         self.target_feature = target_feature
+        self.n_series_features = n_series_features
 
     def fit(self, X, y, sample_weight=None):
         """Fit the normaliser and the regressor on scaled windows.
@@ -129,8 +169,13 @@ list of arrays
         # set_output / set_config(transform_output=...) say
         if hasattr(normaliser, "set_output"):
             normaliser.set_output(transform="default")
-        self.normaliser_ = normaliser.fit(X)
-        self.n_features_in_ = self.normaliser_.n_features_in_
+        series, covariates = self._split(X)
+        self.normaliser_ = normaliser.fit(series)
+        self.n_features_in_ = (
+            self.normaliser_.n_features_in_
+            if covariates is None
+            else self.n_series_features + _n_features(covariates)
+        )
         y = self._check_y(y, X)
         regressor = (
             LSTMRegressor(validation_split="last", normalise_y=False)
@@ -150,7 +195,15 @@ list of arrays
         """The windows scaled by the normaliser, checked to fit the
         network's float32 (a window whose scale, e.g. its last value, is
         near zero next to its other values does not)."""
-        Xt = self.normaliser_.transform(X)
+        series, covariates = self._split(X)
+        if covariates is not None and hasattr(self, "n_features_in_"):
+            n_features = self.n_series_features + _n_features(covariates)
+            if n_features != self.n_features_in_:
+                raise ValueError(
+                    f"X has {n_features} features per timestep, but "
+                    f"WindowScaledRegressor was fitted with {self.n_features_in_}."
+                )
+        Xt = self.normaliser_.transform(series)
         big = float(np.finfo(np.float32).max)
         parts = Xt if isinstance(Xt, list) else [Xt]
         for part in parts:
@@ -164,7 +217,43 @@ list of arrays
                     "zero, or give another normaliser, e.g. "
                     "Normaliser(method='standard', per_sequence=True)."
                 )
-        return Xt
+        if covariates is None:
+            return Xt
+        # the covariates pass through unscaled, after the series' features
+        if isinstance(Xt, list):
+            return [
+                np.concatenate([x, c.astype(x.dtype)], axis=1)
+                for x, c in zip(Xt, covariates, strict=True)
+            ]
+        return np.concatenate([Xt, covariates.astype(Xt.dtype)], axis=2)
+
+    def _split(self, X):
+        """``X`` as (the series' features, the covariates after them or None)."""
+        n = self.n_series_features
+        if n is None:
+            return X, None
+        if self.target_feature >= n:
+            raise ValueError(
+                f"target_feature={self.target_feature} must be one of the "
+                f"n_series_features={n} features of the series."
+            )
+        ragged = is_ragged_container(X)
+        if ragged:
+            seqs = [np.asarray(to_numpy(x)) for x in X]
+            widths = {s.shape[1] if s.ndim == 2 else 1 for s in seqs}
+        else:
+            values = np.asarray(to_numpy(X))
+            widths = {values.shape[2] if values.ndim == 3 else 1}
+        if n > min(widths) or (n < max(widths) and len(widths) > 1):
+            raise ValueError(
+                f"n_series_features={n} but the windows have "
+                f"{' or '.join(map(str, sorted(widths)))} features per timestep."
+            )
+        if max(widths) == n:
+            return X, None  # no covariates (univariate windows included)
+        if ragged:
+            return [s[:, :n] for s in seqs], [s[:, n:] for s in seqs]
+        return values[:, :, :n], values[:, :, n:]
 
     @follows_input_namespace
     def predict(self, X):
@@ -184,6 +273,83 @@ list of arrays
         check_is_fitted(self)
         scaled = self.regressor_.predict(self._scaled(X))
         return self.normaliser_.inverse_transform(scaled, reference=self._reference(X))
+
+    @available_if(_regressor_has("predict_quantiles"))
+    @follows_input_namespace
+    def predict_quantiles(self, X, quantiles=None):
+        """Forecast quantiles, in the original units of ``y``.
+
+        Needs a regressor with ``predict_quantiles``, such as
+        ``LSTMRegressor(loss='quantile')``.  Each quantile of the scaled
+        targets is mapped back with its window's statistics as
+        :meth:`predict` maps the point forecast; the scales of a
+        :class:`Normaliser` are positive, so the levels keep their order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or \
+list of arrays
+            Input windows, in original units.
+        quantiles : float or array-like of float, default=None
+            Levels to return, among those the regressor was fitted with;
+            None returns all of them.
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or \
+(n_samples, horizon, n_quantiles)
+            Quantile forecasts in the units of the training targets.
+        """
+        check_is_fitted(self)
+        scaled = self.regressor_.predict_quantiles(self._scaled(X), quantiles)
+        return self._levels_back(scaled, X)
+
+    @available_if(_regressor_has("predict_interval"))
+    @follows_input_namespace
+    def predict_interval(self, X, coverage=0.9):
+        """Forecast a central interval, in the original units of ``y``.
+
+        Needs a regressor with ``predict_interval`` returning ``(lower,
+        upper)``, such as ``LSTMRegressor(loss='quantile')``, whose fitted
+        quantiles hold the pair ``(1 - coverage) / 2`` and
+        ``(1 + coverage) / 2``; both bounds are mapped back as
+        :meth:`predict` maps the point forecast.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or \
+list of arrays
+            Input windows, in original units.
+        coverage : float, default=0.9
+            Nominal share of the targets inside the interval, in (0, 1).
+
+        Returns
+        -------
+        lower : ndarray of shape (n_samples,) or (n_samples, horizon)
+            Lower bounds in the units of the training targets.
+        upper : ndarray of shape (n_samples,) or (n_samples, horizon)
+            Upper bounds.
+        """
+        check_is_fitted(self)
+        scaled = self.regressor_.predict_interval(self._scaled(X), coverage=coverage)
+        reference = self._reference(X)
+        return tuple(
+            self.normaliser_.inverse_transform(bound, reference=reference)
+            for bound in scaled
+        )
+
+    def _levels_back(self, scaled, X):
+        """Quantile forecasts (levels last) in the units of ``y``: each
+        level mapped back as :meth:`predict` maps a point forecast."""
+        scaled = np.asarray(scaled)
+        reference = self._reference(X)
+        return np.stack(
+            [
+                self.normaliser_.inverse_transform(scaled[..., j], reference=reference)
+                for j in range(scaled.shape[-1])
+            ],
+            axis=-1,
+        )
 
     def _check_y(self, y, X):
         if y is None:
@@ -237,3 +403,9 @@ list of arrays
         # the zero-centred random features of scikit-learn's checks
         tags.regressor_tags.poor_score = True
         return tags
+
+
+def _n_features(covariates):
+    """Features per timestep of the covariates (an array, or a list of them)."""
+    first = covariates[0] if isinstance(covariates, list) else covariates
+    return first.shape[-1]

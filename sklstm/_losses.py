@@ -18,6 +18,8 @@ Adding a loss: a subclass of :class:`Loss` with ``__call__`` (the math may
 live in :mod:`sklstm._functional`), and an entry in :data:`LOSSES`.
 """
 
+import numpy as np
+
 from sklstm._ctc import ctc_loss
 from sklstm._functional import (
     softmax_cross_entropy,
@@ -95,8 +97,105 @@ class TokenCrossEntropy(Loss):
         return value, dZ.reshape(Z.shape)
 
 
+def check_quantiles(quantiles, name="quantiles"):
+    """Quantile levels as a 1-D float64 array: each in (0, 1), strictly
+    increasing (sorted, no repeats); a single level may be a float."""
+    try:
+        q = np.asarray(quantiles, dtype=np.float64)
+    except (TypeError, ValueError):
+        q = None
+    if q is not None and q.ndim == 0:
+        q = q.reshape(1)
+    if (
+        q is None
+        or q.ndim != 1
+        or q.size == 0
+        or not np.all((q > 0) & (q < 1))  # False for NaN
+    ):
+        raise ValueError(
+            f"{name} must be a float or a non-empty 1-D sequence of floats, each "
+            f"strictly between 0 and 1; got {quantiles!r}."
+        )
+    if np.any(np.diff(q) <= 0):
+        raise ValueError(
+            f"{name} must be sorted in increasing order without repeats; got "
+            f"{quantiles!r} (e.g. pass sorted(set({name})))."
+        )
+    return q
+
+
+def pinball_loss(P, Y, w, quantiles, *, xp):
+    """Weighted mean pinball loss of quantile predictions.
+
+    ``P`` holds one row per (output, quantile), output-major: row
+    ``k * Q + j`` predicts the level ``quantiles[j]`` of output ``k``.  With
+    ``u = Y_kn - P_(kj)n`` and ``rho(u) = max(tau * u, (tau - 1) * u)``,
+    ``loss = sum_n w_n * sum_kj rho(u) / (K * Q * sum(w))``: averaged over
+    the outputs and quantiles as :func:`~sklstm._functional.squared_error`
+    averages over the outputs.  The gradient is piecewise constant,
+    ``(1[Y < P] - tau) * w_n / (K * Q * sum(w))`` (``-tau`` at ``Y == P``).
+
+    Parameters
+    ----------
+    P : array of shape (K * Q, N)
+        Predicted quantiles.
+    Y : array of shape (K, N)
+        Targets.
+    w : array of shape (N,)
+        Non-negative weight of each prediction.
+    quantiles : ndarray of shape (Q,)
+        The levels, in (0, 1).
+
+    Returns
+    -------
+    loss : float
+    dP : array of shape (K * Q, N)
+    """
+    Q, K = len(quantiles), Y.shape[0]
+    if P.shape[0] != K * Q:
+        raise ValueError(
+            f"{P.shape[0]} predicted rows for {K} output(s) and {Q} quantile(s); "
+            f"expected {K * Q}."
+        )
+    total = float(w.sum())
+    if total <= 0:
+        return 0.0, xp.zeros_like(P)
+    tau = xp.asarray(np.asarray(quantiles), dtype=P.dtype)[None, :, None]
+    U = Y.reshape(K, 1, -1) - P.reshape(K, Q, -1)  # residuals, (K, Q, N)
+    scale = w / (total * K * Q)
+    per_prediction = xp.maximum(tau * U, (tau - 1) * U).sum(axis=(0, 1))
+    loss = float((per_prediction * scale).sum())
+    dP = (U < 0).astype(P.dtype) - tau
+    dP *= scale
+    return loss, dP.reshape(P.shape)
+
+
+class Quantile(Loss):
+    """Mean pinball (quantile) loss of one prediction per (output, level),
+    output-major, over the levels ``quantiles`` (regressor with
+    ``loss='quantile'``).  Weighted per prediction and averaged over the
+    outputs and levels as :class:`SquaredError` averages over the outputs;
+    its minimiser predicts each output's conditional quantiles
+    (Koenker and Bassett, 1978).  Made per estimator, ``Quantile(levels)``;
+    the registry's instance has the regressor's default levels."""
+
+    name = "quantile"
+
+    def __init__(self, quantiles=(0.05, 0.5, 0.95)):
+        self.quantiles = check_quantiles(quantiles)
+
+    def __call__(self, Z, targets, weights, *, xp):
+        value, dZ = pinball_loss(
+            Z.reshape(Z.shape[0], -1), targets, weights, self.quantiles, xp=xp
+        )
+        return value, dZ.reshape(Z.shape)
+
+    def __repr__(self):
+        return f"Quantile(quantiles={self.quantiles.tolist()})"
+
+
 #: Every estimator's loss, by name.
 LOSSES = {
     loss.name: loss
-    for loss in (CrossEntropy(), SquaredError(), CTC(), TokenCrossEntropy())
+    for loss in (CrossEntropy(), SquaredError(), CTC(), TokenCrossEntropy(), Quantile())
 }

@@ -2,10 +2,16 @@
 # BSD 3-Clause License.
 """LSTMRegressor: LSTM layers and a linear dense head."""
 
+import functools
+from numbers import Real
+from types import MethodType
+
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from sklstm._backend import follows_input_namespace
 from sklstm._base import (
@@ -17,7 +23,7 @@ from sklstm._base import (
     value_targets,
 )
 from sklstm._docstrings import fill_doc
-from sklstm._losses import LOSSES
+from sklstm._losses import LOSSES, Quantile, check_quantiles
 from sklstm._sequences import check_lengths_match, is_nested_sequence
 from sklstm._streaming import output_like
 
@@ -41,13 +47,46 @@ def _target_statistics(Y, lengths=None):
     return mean, scale
 
 
+class _needs_quantiles:
+    """A method that exists only on a model fitted with ``loss='quantile'``
+    (or, unfitted, set to be): as scikit-learn's ``available_if``, so that
+    ``hasattr`` is False on others, but whose AttributeError says why."""
+
+    def __init__(self, method):
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, est, owner=None):
+        if est is None:
+            return self.method
+        _check_fits_quantiles(est)
+        return MethodType(self.method, est)
+
+
+def _check_fits_quantiles(est):
+    fitted = hasattr(est, "coefs_")
+    if fitted and getattr(est, "quantiles_", None) is not None:
+        return
+    if not fitted and est.loss == "quantile":
+        return
+    was = "was fitted with" if fitted else "has"
+    raise AttributeError(
+        f"This {type(est).__name__} {was} loss='squared_error', which predicts "
+        "no quantiles: set loss='quantile' (and the levels, quantiles=(0.05, "
+        "0.5, 0.95) by default) and fit it to use predict_quantiles and "
+        "predict_interval."
+    )
+
+
 @fill_doc
 class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
     """LSTM regressor for sequences: LSTM layers → Dense (linear output).
 
     Predicts one or several values per sequence (the head reads the last
     hidden state), or per timestep when ``y`` holds a value per timestep.
-    Trained on the squared error by mini-batch Adam, RMSprop or SGD, on
+    Trained on the squared error (or, with ``loss='quantile'``, on the
+    pinball loss of several quantiles of each target, for prediction
+    intervals) by mini-batch Adam, RMSprop or SGD, on
     targets standardised to zero mean and unit variance (``normalise_y``),
     so that targets in any unit train as well as targets of unit scale.
     The inputs are not rescaled: put
@@ -82,6 +121,23 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
         ('mean').  'auto' is 'mean' for token input (texts from
         :class:`Embedder`) and 'last' otherwise.  Unused with per-timestep
         targets.
+    loss : {'squared_error', 'quantile'}, default='squared_error'
+        The training objective.  'squared_error' predicts the conditional
+        mean.  'quantile' (quantile regression, Koenker and Bassett, 1978)
+        trains one head output per target and level of ``quantiles`` on
+        their mean pinball loss, so that they predict the conditional
+        quantiles of each target: :meth:`predict_quantiles` returns them
+        and :meth:`predict_interval` the interval between a symmetric pair;
+        :meth:`predict` returns the median (see ``quantiles``) and
+        :meth:`score` stays the R² of :meth:`predict`.
+    quantiles : float or array-like of float, default=(0.05, 0.5, 0.95)
+        With ``loss='quantile'``, the quantile levels to fit, each strictly
+        between 0 and 1, in increasing order without repeats; ignored
+        otherwise.  :meth:`predict` returns the level 0.5 when it is among
+        them, else the median of the predicted levels (the middle one, or
+        the mean of the two middle ones for an even number of levels).
+        The default gives the 90 percent interval ``predict_interval(X,
+        coverage=0.9)``.
     normalise_y : bool, default=True
         Train on the targets standardised with their mean and standard
         deviation over the training data (each target separately, over
@@ -151,14 +207,17 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a 2-D DataFrame.
     n_outputs_ : int
-        Number of targets per prediction.
+        Number of outputs of the dense head: the number of targets, times
+        ``len(quantiles_)`` with ``loss='quantile'`` (one output per target
+        and level, target-major).
     n_iter_ : int
         Epochs run.
     t_ : int
         Training samples seen.
     loss_ : float
-        Training loss of the last epoch: half the mean squared error, of
-        the standardised targets with ``normalise_y``.
+        Training loss of the last epoch: half the mean squared error (or
+        the mean pinball loss with ``loss='quantile'``), of the
+        standardised targets with ``normalise_y``.
     loss_curve_ : list of float
         Training loss of each epoch.
     best_loss_ : float or None
@@ -169,10 +228,12 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
     best_validation_score_ : float or None
         Best validation R² (None without early stopping or
         ``validation_data``).
-    y_mean_ : ndarray of shape (`n_outputs_`,) or None
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        The fitted quantile levels (None with ``loss='squared_error'``).
+    y_mean_ : ndarray of shape (n_targets,) or None
         Mean of each training target, subtracted before training (None
         without ``normalise_y``).
-    y_scale_ : ndarray of shape (`n_outputs_`,) or None
+    y_scale_ : ndarray of shape (n_targets,) or None
         Standard deviation of each training target (1 where it is zero),
         by which the centred targets are divided (None without
         ``normalise_y``).
@@ -185,7 +246,8 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
         ``weight_hh``, ``bias_ih``, ``bias_hh``, plus ``*_reverse`` when
         bidirectional), then one for the head (``weight``, ``bias``).
         With ``normalise_y`` the head outputs standardised targets:
-        ``prediction = head_output * y_scale_ + y_mean_``.
+        ``prediction = head_output * y_scale_ + y_mean_`` (for each
+        quantile of a target, with that target's statistics).
 
     See Also
     --------
@@ -196,6 +258,13 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
     Notes
     -----
     Computation is in float32; predictions are returned as float64.
+
+    Quantiles fitted separately may cross (a 0.05 quantile above the 0.5
+    one).  The quantile methods return them sorted for each prediction:
+    the monotone rearrangement of Chernozhukov, Fernandez-Val and Galichon
+    (2010), which never takes a set of quantile predictions further from
+    the true quantiles.  The target standardisation maps each quantile
+    back with its target's positive scale, which keeps their order.
 
     Examples
     --------
@@ -213,6 +282,8 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
     _parameter_constraints = {
         **BaseLSTM._parameter_constraints,
         **HeadMixin._head_constraints,
+        "loss": [StrOptions({"squared_error", "quantile"})],
+        "quantiles": ["array-like", Interval(Real, 0, 1, closed="neither")],
         "normalise_y": ["boolean"],
     }
 
@@ -227,6 +298,8 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
         dropout="auto",
         return_sequences="auto",
         pooling="auto",
+        loss="squared_error",
+        quantiles=(0.05, 0.5, 0.95),
         normalise_y=True,
         solver="adam",
         learning_rate_init=0.001,
@@ -271,6 +344,8 @@ class LSTMRegressor(HeadMixin, RegressorMixin, BaseLSTM):
         )
         self.return_sequences = return_sequences
         self.pooling = pooling
+        self.loss = loss
+        self.quantiles = quantiles
         self.normalise_y = normalise_y
 
     @keeps_state_on_error
@@ -362,8 +437,16 @@ per-timestep targets (see ``return_sequences``)
             check_lengths_match(seqs, y)
             squeeze = y.ndim == 1
             Y = y[:, None] if squeeze else y
+        quantiles = None
+        if self.loss == "quantile":
+            quantiles = check_quantiles(self.quantiles)
         if first_call:
-            self.n_outputs_ = Y.shape[-1]
+            self.quantiles_ = quantiles
+            # an instance's loss: the class's stays LOSSES["squared_error"]
+            self._loss = LOSSES["squared_error"]
+            if quantiles is not None:
+                self._loss = Quantile(quantiles)
+            self.n_outputs_ = Y.shape[-1] * (1 if quantiles is None else len(quantiles))
             self._squeeze_output = squeeze
             self.y_mean_, self.y_scale_ = None, None
             if self.normalise_y:
@@ -371,10 +454,23 @@ per-timestep targets (see ``return_sequences``)
                     Y, seqs.lengths if sequence else None
                 )
         else:
-            if Y.shape[-1] != self.n_outputs_:
+            fitted = getattr(self, "quantiles_", None)
+            if (quantiles is None) != (fitted is None) or (
+                fitted is not None and not np.array_equal(quantiles, fitted)
+            ):
+                was = "loss='squared_error'"
+                if fitted is not None:
+                    was = f"loss='quantile', quantiles={fitted.tolist()}"
+                raise ValueError(
+                    f"loss={self.loss!r}, quantiles={self.quantiles!r} but the "
+                    "previous fit, which warm_start=True and partial_fit "
+                    f"continue, was trained with {was}; refit from scratch "
+                    "(warm_start=False) or restore the parameters."
+                )
+            if Y.shape[-1] != self._n_targets():
                 raise ValueError(
                     f"y has {Y.shape[-1]} targets but the model was fitted with "
-                    f"{self.n_outputs_}."
+                    f"{self._n_targets()}."
                 )
             if bool(self.normalise_y) != (self.y_mean_ is not None):
                 raise ValueError(
@@ -393,13 +489,54 @@ per-timestep targets (see ``return_sequences``)
             state = {**state, "normalise_y": False}
             if "coefs_" in state:
                 state.update(y_mean_=None, y_scale_=None)
+        # and those saved before loss existed, on the squared error
+        if "loss" not in state:
+            state = {**state, "loss": "squared_error", "quantiles": (0.05, 0.5, 0.95)}
+            if "coefs_" in state:
+                state.update(quantiles_=None)
         super().__setstate__(state)
+
+    def _n_targets(self):
+        q = getattr(self, "quantiles_", None)
+        return self.n_outputs_ if q is None else self.n_outputs_ // len(q)
+
+    def _values(self, S):
+        """Raw scores (..., n_outputs_) in the units of y, float64: (...,
+        n_targets), or for a quantile model (..., n_targets, n_quantiles)
+        sorted along the levels (the monotone rearrangement)."""
+        S = S.astype(np.float64)
+        q = getattr(self, "quantiles_", None)
+        mean, scale = self.y_mean_, self.y_scale_
+        if q is not None:
+            S = np.sort(S.reshape(S.shape[:-1] + (-1, len(q))), axis=-1)
+            if mean is not None:
+                mean, scale = mean[:, None], scale[:, None]
+        if mean is not None:
+            S = S * scale + mean
+        return S
+
+    def _point(self, V):
+        """Point predictions (..., n_targets) from :meth:`_values`: the
+        values themselves, or a quantile model's median (the level 0.5 if
+        fitted, else the median of the sorted levels)."""
+        q = getattr(self, "quantiles_", None)
+        if q is None:
+            return V
+        half = np.flatnonzero(np.isclose(q, 0.5, rtol=0, atol=1e-12))
+        if len(half):
+            return V[..., half[0]]
+        return np.median(V, axis=-1)
 
     def _batch_targets(self, Yb, xp):
         return value_targets(Yb, xp)
 
     def _decode_scores(self, S):
-        return S
+        # standardised, for the validation R² (the same as in y's units)
+        q = getattr(self, "quantiles_", None)
+        if q is None:
+            return S
+        V = np.sort(S.reshape(S.shape[:-1] + (-1, len(q))), axis=-1)
+        return self._point(V)
 
     def _metric(self, y_true, y_pred, sample_weight=None):
         return r2_score(y_true, y_pred, sample_weight=sample_weight)
@@ -420,12 +557,141 @@ per-timestep values (a list of arrays for ragged ``X``)
             Predicted values, float64.
         """
         seqs, S = self._predict_scores(X)
-        S = S.astype(np.float64)
-        if self.y_mean_ is not None:
-            S = S * self.y_scale_ + self.y_mean_
+        S = self._point(self._values(S))
         if self._squeeze_output:
             S = S[..., 0]
         return self._as_input_layout(seqs, S)
+
+    @_needs_quantiles
+    @follows_input_namespace
+    def predict_quantiles(self, X, quantiles=None):
+        """Predict quantiles of the target(s) (``loss='quantile'``).
+
+        Named after sktime's ``predict_quantiles``; the levels come last,
+        as its columns (variable, then level).  The levels of each
+        prediction are sorted (monotone rearrangement: quantiles never
+        cross).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+        quantiles : float or array-like of float, default=None
+            Levels to return, each one of the fitted ``quantiles_`` (the
+            model predicts no others); None returns all of them.
+
+        Returns
+        -------
+        y_quantiles : ndarray of shape (n_samples, n_quantiles) or \
+(n_samples, n_targets, n_quantiles), or per-timestep values \
+(n_samples, n_timesteps[, n_targets], n_quantiles) (a list of arrays for \
+ragged ``X``)
+            The predicted quantiles, in the units of ``y``, float64; the
+            target axis is absent where ``y`` was 1-D (or 2-D per-timestep).
+
+        Raises
+        ------
+        AttributeError
+            For a model fitted with ``loss='squared_error'``.
+        ValueError
+            When a level of ``quantiles`` was not fitted.
+        """
+        check_is_fitted(self)
+        seqs, V = self._level_values(X, self._level_columns(quantiles))
+        return self._as_input_layout(seqs, V)
+
+    @_needs_quantiles
+    @follows_input_namespace
+    def predict_interval(self, X, coverage=0.9):
+        """Predict the central interval of the target(s) that holds a
+        ``coverage`` share of their distribution (``loss='quantile'``).
+
+        Named after sktime's ``predict_interval``, and returned as a
+        ``(lower, upper)`` pair as conformal regressors return theirs.  Its
+        bounds are the fitted quantiles ``(1 - coverage) / 2`` and
+        ``(1 + coverage) / 2``, e.g. 0.05 and 0.95 for ``coverage=0.9``,
+        which must both be among ``quantiles_``: ``lower, upper =
+        reg.predict_interval(X)`` are ``predict_quantiles(X, [0.05,
+        0.95])[..., 0]`` and ``[..., 1]``.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+        coverage : float, default=0.9
+            Nominal share of the targets inside the interval, in (0, 1).
+
+        Returns
+        -------
+        lower : ndarray of shape (n_samples,) or (n_samples, n_targets), \
+or per-timestep values
+            Lower bounds, shaped as :meth:`predict`'s output (a list of
+            arrays for ragged ``X``), in the units of ``y``, float64.
+        upper : ndarray, shaped as ``lower``
+            Upper bounds.
+
+        Raises
+        ------
+        AttributeError
+            For a model fitted with ``loss='squared_error'``.
+        ValueError
+            When the fitted quantiles hold no pair for ``coverage``.
+        """
+        check_is_fitted(self)
+        q = self.quantiles_
+        real = isinstance(coverage, Real) and not isinstance(coverage, bool)
+        if not real or not 0 < coverage < 1:
+            raise ValueError(f"coverage must be a float in (0, 1); got {coverage!r}.")
+        bounds = ((1 - coverage) / 2, (1 + coverage) / 2)
+        columns = [np.flatnonzero(np.isclose(q, b, rtol=0, atol=1e-9)) for b in bounds]
+        if not all(len(c) for c in columns):
+            pairs = [
+                f"{hi - lo:.6g} ({lo:g}, {hi:g})"
+                for lo in q[q < 0.5]
+                for hi in q[np.isclose(q, 1 - lo, rtol=0, atol=1e-9)]
+            ]
+            raise ValueError(
+                f"coverage={coverage!r} needs the quantiles {bounds[0]:.6g} and "
+                f"{bounds[1]:.6g}, but the model was fitted with quantiles "
+                f"{q.tolist()}; the coverages they give: "
+                f"{', '.join(pairs) if pairs else 'none (no symmetric pair)'}.  "
+                "Refit with quantiles that include the pair."
+            )
+        seqs, V = self._level_values(X, [c[0] for c in columns])
+        return tuple(self._as_input_layout(seqs, V[..., j]) for j in (0, 1))
+
+    def _level_columns(self, quantiles):
+        """Indices in ``quantiles_`` of the levels ``quantiles`` (None: all)."""
+        fitted = self.quantiles_
+        if quantiles is None:
+            return np.arange(len(fitted))
+        try:
+            wanted = np.atleast_1d(np.asarray(quantiles, dtype=np.float64))
+        except (TypeError, ValueError):
+            wanted = None
+        if wanted is None or wanted.ndim != 1 or wanted.size == 0:
+            raise ValueError(
+                "quantiles must be None, a float or a 1-D sequence of floats; "
+                f"got {quantiles!r}."
+            )
+        match = np.isclose(wanted[:, None], fitted[None, :], rtol=0, atol=1e-9)
+        missing = wanted[~match.any(axis=1)]
+        if len(missing):
+            raise ValueError(
+                f"quantiles {missing.tolist()} were not fitted: the model "
+                f"predicts the quantiles {fitted.tolist()} it was fitted with "
+                "(quantiles_); refit with the levels you need."
+            )
+        return match.argmax(axis=1)
+
+    def _level_values(self, X, columns):
+        """Validated sequences and their predicted quantiles ``columns``
+        (indices in ``quantiles_``), levels last."""
+        seqs, S = self._predict_scores(X)
+        V = self._values(S)[..., columns]
+        if self._squeeze_output:
+            V = V[..., 0, :]
+        return seqs, V
 
     def predict_chunk(self, X_chunk, state=None):
         """Predictions for streams read one chunk at a time.
@@ -459,9 +725,7 @@ per-timestep values (a list of arrays for ragged ``X``)
             pickles).
         """
         _, S, state = self._stream_scores(X_chunk, state)
-        S = S.astype(np.float64)
-        if self.y_mean_ is not None:
-            S = S * self.y_scale_ + self.y_mean_
+        S = self._point(self._values(S))
         if self._squeeze_output:
             S = S[..., 0]
         return output_like(None, X_chunk, S), state

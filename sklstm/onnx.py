@@ -386,6 +386,13 @@ def to_onnx(
         )
     window = None
     if isinstance(est, WindowScaledRegressor):
+        if getattr(est, "n_series_features", None) is not None:
+            raise ValueError(
+                "Cannot export a WindowScaledRegressor fitted with "
+                f"n_series_features={est.n_series_features}: the graph would "
+                "scale its covariates with the series; refit without "
+                "covariates, or predict in Python."
+            )
         window = est
         inner, est = _unwrap(est.regressor_, "the regressor_ of WindowScaledRegressor")
         normalisers = normalisers + [("normaliser_", window.normaliser_)] + inner
@@ -396,6 +403,12 @@ def to_onnx(
             )
     for step_name, norm in normalisers:
         _check_normaliser(step_name, norm)
+    if getattr(est, "quantiles_", None) is not None:
+        raise ValueError(
+            f"Cannot export an LSTMRegressor fitted with loss='quantile' (levels "
+            f"{tuple(est.quantiles_)}): its quantile head is not exported yet; "
+            "predict its quantiles in Python."
+        )
 
     tokens = getattr(est, "embeddings_", None) is not None
     if tokens and normalisers:

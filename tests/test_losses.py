@@ -31,6 +31,12 @@ def _case(name, rng):
     if name == "ctc":
         labels = [np.array([1, 2]), np.array([3]), np.array([2, 2])]
         return Z, (labels, np.array([5, 3, 5])), rng.uniform(0.5, 2, B)
+    if name == "quantile":  # three levels of one target
+        return (
+            rng.standard_normal((3, T, B)),
+            rng.standard_normal((1, T * B)),
+            rng.uniform(0.5, 2, T * B),
+        )
     return Z, rng.randint(0, K, T * B), None  # token cross-entropy
 
 
@@ -40,6 +46,7 @@ def test_the_registry_holds_every_estimators_loss():
         "squared_error",
         "ctc",
         "token_cross_entropy",
+        "quantile",
     }
     for name, loss in LOSSES.items():
         assert isinstance(loss, Loss) and loss.name == name

@@ -459,3 +459,30 @@ def test_make_feed_errors():
         make_feed(proto, X3, states=run(proto, X3[:2]))
     feed = make_feed(proto, X3[:2], states=run(proto, X3[:2]))
     assert set(feed) == {"X", "sequence_lens", "initial_h_0", "initial_c_0"}
+
+
+def test_window_scaled_regressor_with_covariates_is_refused():
+    from sklstm import LSTMRegressor, WindowScaledRegressor
+
+    rng = np.random.RandomState(0)
+    X = np.concatenate(
+        [100 + rng.randn(40, 8, 1).cumsum(1), rng.randn(40, 8, 1)], axis=2
+    )
+    y = X[:, -1, 0] + rng.randn(40)
+    model = WindowScaledRegressor(
+        LSTMRegressor(4, max_iter=2, random_state=0), n_series_features=1
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="n_series_features=1"):
+        to_onnx(model)
+
+
+def test_quantile_regressor_is_refused():
+    from sklstm import LSTMRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 6, 2).astype(np.float32)
+    model = LSTMRegressor(
+        4, loss="quantile", quantiles=(0.1, 0.5, 0.9), max_iter=2, random_state=0
+    ).fit(X, X[:, :, 0].sum(1))
+    with pytest.raises(ValueError, match="loss='quantile'"):
+        to_onnx(model)
