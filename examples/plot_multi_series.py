@@ -57,7 +57,7 @@ plt.show()
 
 # %%
 # Windows of all the series, with the calendar of the day predicted
-# ----------------------------------------------------------------
+# -----------------------------------------------------------------
 #
 # ``future_covariates`` gives every input step the calendar of the next
 # day, so the last step of a window, the forecast origin, carries the
