@@ -9,7 +9,12 @@ from sklearn.base import OutlierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._backend import follows_input_namespace, get_namespace, to_numpy
+from sklstm._backend import (
+    follows_input_namespace,
+    get_namespace,
+    to_namespace_of,
+    to_numpy,
+)
 from sklstm._base import (
     DTYPE,
     BaseLSTM,
@@ -23,7 +28,6 @@ from sklstm._streaming import (
     StreamState,
     check_stream_state,
     layers_on,
-    output_like,
     run_chunk,
     stream_key,
 )
@@ -746,7 +750,7 @@ n_features])
         S = S.reshape(S.shape[:2] + (self.horizon, -1))
         if seqs.kind == "2d":
             S = S[..., 0]
-        return output_like(None, X_chunk, S), state
+        return to_namespace_of(X_chunk, S), state
 
     def score_samples_chunk(self, X_chunk, state=None):
         """Normality of streams read one chunk at a time (higher is more
@@ -785,7 +789,7 @@ n_features])
             The state after the chunk, for the next call.
         """
         _, _, scores, state = self._stream(X_chunk, state)
-        return output_like(None, X_chunk, scores), state
+        return to_namespace_of(X_chunk, scores), state
 
     def decision_function_chunk(self, X_chunk, state=None):
         """``score_samples_chunk - offset_``: negative for the streams that
@@ -806,7 +810,7 @@ n_features])
             The state after the chunk, for the next call.
         """
         _, _, scores, state = self._stream(X_chunk, state)
-        return output_like(None, X_chunk, scores - self.offset_), state
+        return to_namespace_of(X_chunk, scores - self.offset_), state
 
     def predict_chunk(self, X_chunk, state=None):
         """Label streams read one chunk at a time: +1 normal so far, -1
@@ -832,7 +836,7 @@ n_features])
         """
         _, _, scores, state = self._stream(X_chunk, state)
         labels = np.where(scores - self.offset_ < 0, -1, 1)
-        return output_like(None, X_chunk, labels), state
+        return to_namespace_of(X_chunk, labels), state
 
     @follows_input_namespace
     def decision_function(self, X):

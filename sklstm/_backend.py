@@ -112,17 +112,19 @@ def follows_input_namespace(method):
     @functools.wraps(method)
     def wrapper(self, X, *args, **kwargs):
         Xn = to_numpy(X) if is_foreign_array(X) else X
-        return _to_namespace_of(X, method(self, Xn, *args, **kwargs))
+        return to_namespace_of(X, method(self, Xn, *args, **kwargs))
 
     return wrapper
 
 
-def _to_namespace_of(X, result):
+def to_namespace_of(X, result):
+    """``result`` (an array or a list of them) in the namespace of ``X``
+    under scikit-learn's ``array_api_dispatch``; as it is otherwise."""
     if not is_foreign_array(X) or not get_config().get("array_api_dispatch"):
         return result
     xp = X.__array_namespace__()
     if isinstance(result, list):
-        return [_to_namespace_of(X, r) for r in result]
+        return [to_namespace_of(X, r) for r in result]
     if isinstance(result, np.ndarray) and result.dtype.kind in "biuf":
         return xp.asarray(result)
     return result

@@ -93,10 +93,26 @@ class Cell:
         ``state`` is a tuple of ``state_size`` arrays (H, B) or None."""
         raise NotImplementedError
 
+    #: the cell's backward pass over all steps: ``(dY, cache, Wx, Wh, dWx,
+    #: dWh, *, need_dX, dY_steps, ws, key, xp)`` -> a tuple, dX first
+    _backward = None
+
     def backward(self, dY, cache, Wx, Wh, dWx, dWh, *, need_dX, steps, ws, key, xp):
         """Overwrite ``dWx`` and ``dWh``; return the input's gradient
         (F, T, B) when ``need_dX`` (else None)."""
-        raise NotImplementedError
+        return type(self)._backward(
+            dY,
+            cache,
+            Wx,
+            Wh,
+            dWx,
+            dWh,
+            need_dX=need_dX,
+            dY_steps=steps,
+            ws=ws,
+            key=key,
+            xp=xp,
+        )[0]
 
     def final_state(self, cache):
         """Copies of the state after the last step, a tuple."""
@@ -115,6 +131,7 @@ class LSTMCell(Cell):
     name = "lstm"
     n_gates = 4
     state_size = 2
+    _backward = staticmethod(lstm_backward)
 
     def shapes(self, n_inputs, H):
         return (4 * H, n_inputs + 1), (4 * H, H)
@@ -148,22 +165,6 @@ class LSTMCell(Cell):
             X, Wx, Wh, Y, h0=h0, c0=c0, keep=keep, ws=ws, key=key, xp=xp
         )
 
-    def backward(self, dY, cache, Wx, Wh, dWx, dWh, *, need_dX, steps, ws, key, xp):
-        dX, _, _ = lstm_backward(
-            dY,
-            cache,
-            Wx,
-            Wh,
-            dWx,
-            dWh,
-            need_dX=need_dX,
-            dY_steps=steps,
-            ws=ws,
-            key=key,
-            xp=xp,
-        )
-        return dX
-
     def final_state(self, cache):
         return cache.Y[:, -1].copy(), cache.C[-1].copy()
 
@@ -183,6 +184,7 @@ class GRUCell(Cell):
     name = "gru"
     n_gates = 3
     state_size = 1
+    _backward = staticmethod(gru_backward)
 
     def shapes(self, n_inputs, H):
         return (3 * H, n_inputs + 1), (3 * H, H + 1)
@@ -213,22 +215,6 @@ class GRUCell(Cell):
     def forward(self, X, Wx, Wh, Y, *, state, keep, ws, key, xp):
         h0 = None if state is None else state[0]
         return gru_forward(X, Wx, Wh, Y, h0=h0, keep=keep, ws=ws, key=key, xp=xp)
-
-    def backward(self, dY, cache, Wx, Wh, dWx, dWh, *, need_dX, steps, ws, key, xp):
-        dX, _ = gru_backward(
-            dY,
-            cache,
-            Wx,
-            Wh,
-            dWx,
-            dWh,
-            need_dX=need_dX,
-            dY_steps=steps,
-            ws=ws,
-            key=key,
-            xp=xp,
-        )
-        return dX
 
     def final_state(self, cache):
         return (cache.Y[:, -1].copy(),)

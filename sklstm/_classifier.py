@@ -10,7 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from sklstm._backend import follows_input_namespace, get_namespace
+from sklstm._backend import follows_input_namespace, get_namespace, to_namespace_of
 from sklstm._base import (
     BaseLSTM,
     HeadMixin,
@@ -22,7 +22,6 @@ from sklstm._docstrings import fill_doc
 from sklstm._functional import log_softmax
 from sklstm._losses import LOSSES
 from sklstm._sequences import SequenceData, check_lengths_match, is_nested_sequence
-from sklstm._streaming import output_like
 
 
 @fill_doc
@@ -516,7 +515,7 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
             pickles).
         """
         logp, state = self._log_proba_chunk(X_chunk, state)
-        return output_like(None, X_chunk, logp), state
+        return to_namespace_of(X_chunk, logp), state
 
     def _log_proba_chunk(self, X_chunk, state):
         _, S, state = self._stream_scores(X_chunk, state)
@@ -547,7 +546,7 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
             The state after the chunk, for the next call.
         """
         logp, state = self._log_proba_chunk(X_chunk, state)
-        return output_like(None, X_chunk, np.exp(logp)), state
+        return to_namespace_of(X_chunk, np.exp(logp)), state
 
     def predict_chunk(self, X_chunk, state=None):
         """Labels of streams read one chunk at a time.
@@ -574,7 +573,7 @@ per-timestep labels
             The state after the chunk, for the next call.
         """
         _, S, state = self._stream_scores(X_chunk, state)
-        return output_like(None, X_chunk, self.classes_[S.argmax(axis=-1)]), state
+        return to_namespace_of(X_chunk, self.classes_[S.argmax(axis=-1)]), state
 
     score = BaseLSTM.score
 

@@ -53,19 +53,12 @@ influence later padded steps, and get zero gradient from the loss above.
 """
 
 from sklstm._kernels import gru_gate_kernels, host_kernels
-from sklstm._lstm import FreshWorkspace
+from sklstm._lstm import FreshWorkspace, sigmoid_scale
 
 
 def _gate_blocks(a, H):
     """The (H, ...) row blocks of a (kH, ...) array, as views."""
     return tuple(a[k * H : (k + 1) * H] for k in range(a.shape[0] // H))
-
-
-def _sigmoid_scale(H, dtype, *, xp):
-    """Column (3H, 1): 0.5 on the sigmoid gates (r, z), 1 on n."""
-    s = xp.ones((3 * H, 1), dtype=dtype)
-    s[: 2 * H] = 0.5
-    return s
 
 
 class GRUCache:
@@ -111,7 +104,7 @@ def gru_forward(X, Wx, Wh, Y, *, h0=None, keep=True, fused=None, ws=None, key=""
     key = key + "gru_"
     kernels = None if fused is False else gru_gate_kernels(xp)
     host = None if fused is False or kernels is not None else host_kernels(xp, dt)
-    s = _sigmoid_scale(H, Wx.dtype, xp=xp)
+    s = sigmoid_scale(H, Wx.dtype, xp=xp, n_gates=3, n_sigmoid=2)
     n_keep = T if keep else 1
     A = ws.get(key + "A", (n_keep, 3 * H, B), dt)
     Hn = ws.get(key + "Hn", (n_keep, H, B), dt)

@@ -60,10 +60,11 @@ def from_torch_order(W):
     return _permute_gates(W, _TORCH_TO_OURS)
 
 
-def sigmoid_scale(H, dtype, *, xp):
-    """Column (4H, 1): 0.5 on the sigmoid gates (o, i, f), 1 on g."""
-    s = xp.ones((4 * H, 1), dtype=dtype)
-    s[: 3 * H] = 0.5
+def sigmoid_scale(H, dtype, *, xp, n_gates=4, n_sigmoid=3):
+    """Column (n_gates·H, 1): 0.5 on the first ``n_sigmoid`` gate blocks,
+    the sigmoid gates (the LSTM's o, i, f; the GRU's r, z), 1 on the rest."""
+    s = xp.ones((n_gates * H, 1), dtype=dtype)
+    s[: n_sigmoid * H] = 0.5
     return s
 
 

@@ -13,7 +13,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklstm._backend import follows_input_namespace
+from sklstm._backend import follows_input_namespace, to_namespace_of
 from sklstm._base import (
     BaseLSTM,
     HeadMixin,
@@ -25,7 +25,6 @@ from sklstm._base import (
 from sklstm._docstrings import fill_doc
 from sklstm._losses import LOSSES, Quantile, check_quantiles
 from sklstm._sequences import check_lengths_match, is_nested_sequence
-from sklstm._streaming import output_like
 
 
 def _target_statistics(Y, lengths=None):
@@ -504,16 +503,28 @@ per-timestep targets (see ``return_sequences``)
         """Raw scores (..., n_outputs_) in the units of y, float64: (...,
         n_targets), or for a quantile model (..., n_targets, n_quantiles)
         sorted along the levels (the monotone rearrangement)."""
-        S = S.astype(np.float64)
-        q = getattr(self, "quantiles_", None)
+        S = self._sorted_levels(S.astype(np.float64))
         mean, scale = self.y_mean_, self.y_scale_
-        if q is not None:
-            S = np.sort(S.reshape(S.shape[:-1] + (-1, len(q))), axis=-1)
+        if getattr(self, "quantiles_", None) is not None:
             if mean is not None:
                 mean, scale = mean[:, None], scale[:, None]
         if mean is not None:
             S = S * scale + mean
         return S
+
+    def _sorted_levels(self, S):
+        """A quantile model's scores (..., n_outputs_) as (..., n_targets,
+        n_quantiles), sorted along the levels; other models' as they are."""
+        q = getattr(self, "quantiles_", None)
+        if q is None:
+            return S
+        return np.sort(S.reshape(S.shape[:-1] + (-1, len(q))), axis=-1)
+
+    def _predictions(self, S):
+        """``predict``'s values from raw scores: in y's units, a quantile
+        model's median, a single target squeezed as y was given."""
+        P = self._point(self._values(S))
+        return P[..., 0] if self._squeeze_output else P
 
     def _point(self, V):
         """Point predictions (..., n_targets) from :meth:`_values`: the
@@ -532,11 +543,7 @@ per-timestep targets (see ``return_sequences``)
 
     def _decode_scores(self, S):
         # standardised, for the validation R² (the same as in y's units)
-        q = getattr(self, "quantiles_", None)
-        if q is None:
-            return S
-        V = np.sort(S.reshape(S.shape[:-1] + (-1, len(q))), axis=-1)
-        return self._point(V)
+        return self._point(self._sorted_levels(S))
 
     def _metric(self, y_true, y_pred, sample_weight=None):
         return r2_score(y_true, y_pred, sample_weight=sample_weight)
@@ -557,10 +564,7 @@ per-timestep values (a list of arrays for ragged ``X``)
             Predicted values, float64.
         """
         seqs, S = self._predict_scores(X)
-        S = self._point(self._values(S))
-        if self._squeeze_output:
-            S = S[..., 0]
-        return self._as_input_layout(seqs, S)
+        return self._as_input_layout(seqs, self._predictions(S))
 
     @_needs_quantiles
     @follows_input_namespace
@@ -725,10 +729,7 @@ or per-timestep values
             pickles).
         """
         _, S, state = self._stream_scores(X_chunk, state)
-        S = self._point(self._values(S))
-        if self._squeeze_output:
-            S = S[..., 0]
-        return output_like(None, X_chunk, S), state
+        return to_namespace_of(X_chunk, self._predictions(S)), state
 
     score = BaseLSTM.score
 

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-from sklstm._backend import follows_input_namespace, to_numpy
+from sklstm._backend import to_numpy
 
 
 class StreamState:
@@ -160,13 +160,6 @@ def run_chunk(net, X, lengths, layers):
     state after the chunk as NumPy arrays."""
     Z, cache = net.forward(X, lengths, training=False, state=layers)
     return Z, cache, [tuple(to_numpy(a) for a in s) for s in net.final_state(cache)]
-
-
-@follows_input_namespace
-def output_like(_, X, out):
-    """``out`` in the namespace of the chunk ``X`` under scikit-learn's
-    ``array_api_dispatch`` (see :func:`follows_input_namespace`)."""
-    return out
 
 
 NOT_UNIDIRECTIONAL = (
