@@ -35,6 +35,13 @@ array into the feature-major ``(F+1, T, B)`` batch (with its row of ones),
 since the estimator does that per batch and PyTorch reads ``(B, T, F)``
 directly.
 
+sklstm's worker sizes its BLAS threads as a fit does
+(:class:`sklstm._threads.BlasThreads`: the cores other processes leave
+free, measured between calls).  With ``--load`` every worker also runs a
+second time beside a process spinning on one core, and a second table
+gives both backends' loaded times, their ratio, and the share of its idle
+throughput each kept.
+
 With ``--device cuda`` both sides run on the GPU: sklstm on CuPy (its fused
 step kernels and cuBLAS), PyTorch on cuDNN.  Each call then starts from the
 host batch (sklstm converts it on the host and copies it, as the estimator
@@ -51,6 +58,7 @@ Usage::
     python benchmarks/bench_lstm.py --gemm-floor   # + sklstm's matrix products alone
     python benchmarks/bench_lstm.py --plain   # + sklstm without numba, same run
     python benchmarks/bench_lstm.py --check    # both compute the same scores
+    python benchmarks/bench_lstm.py --load     # + beside one busy process
     python benchmarks/bench_lstm.py --device cuda --rounds 3   # on a GPU
 
 PyTorch is a reference for this script only; the ``sklstm`` package never
@@ -370,10 +378,24 @@ def measure(args):
     model = SklstmModel(args.config, args.device)
     if args.phases:
         return sklstm_phases(model, args.min_time)
-    fns = {"fwd": model.forward, "step": model.step}
-    times = {k: time_calls(fns[k], args.min_time) for k in KINDS}
-    if args.gemm_floor:
-        times.update(gemm_floor(model, args.min_time))
+    from sklstm._threads import BlasThreads
+
+    # as a fit and a large prediction do: BLAS threads sized to the cores
+    # other processes leave free, measured between calls
+    with BlasThreads(active=args.device == "cpu") as blas:
+
+        def ticking(fn):
+            def call():
+                fn()
+                blas.tick()
+
+            return call
+
+        fns = {"fwd": ticking(model.forward), "step": ticking(model.step)}
+        times = {k: time_calls(fns[k], args.min_time) for k in KINDS}
+        if args.gemm_floor:
+            times.update(gemm_floor(model, args.min_time))
+        times["blas_threads_used"] = blas.threads
     return times
 
 
@@ -470,19 +492,40 @@ def wait_for_idle(args):
         time.sleep(1.0)
 
 
-def spawn(backend, config, args):
+SPIN = "while True: pass"
+
+
+@contextlib.contextmanager
+def busy_neighbour(on):
+    """With ``on``, a second process spinning on one core meanwhile (what
+    ``--load`` adds beside each worker)."""
+    if not on:
+        yield
+        return
+    proc = subprocess.Popen([sys.executable, "-c", SPIN])
+    time.sleep(0.3)  # let it start spinning
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait()  # its CPU time now counts as our children's
+
+
+def spawn(backend, config, args, *, load=False):
     """Run one worker; retry while other processes ran beside it.
 
     Returns the worker's result, with ``foreign_load``: the cores kept busy
     by other processes during the run (its CPU time is subtracted from the
-    machine's).  Of the attempts, the one with the least foreign load is kept.
+    machine's, and so is the spinning neighbour's of ``load``).  Of the
+    attempts, the one with the least foreign load is kept.
     """
     best = None
     for _ in range(1 + args.retries):
         wait_for_idle(args)
         busy0, t0 = cpu_busy_seconds(), time.time()
         own0 = None if busy0 is None else children_cpu_seconds()
-        out = _spawn_once(backend, config, args)
+        with busy_neighbour(load):
+            out = _spawn_once(backend, config, args)
         wall = time.time() - t0
         if busy0 is not None:
             busy = cpu_busy_seconds() - busy0
@@ -599,6 +642,37 @@ def print_plain(results, configs):
         print(f"{c:<9} {cells[0]}   {cells[1]}")
 
 
+def print_loaded(results, configs):
+    """Both backends beside one spinning process (``--load``): times, the
+    ratio, and the share of each one's idle throughput it kept."""
+    head = (
+        f"{'config':<9} {'torch fwd':>10} {'sklstm fwd':>11} {'ratio':>6} "
+        f"{'kept torch':>11} {'sklstm':>7}  {'torch step':>11} {'sklstm step':>12} "
+        f"{'ratio':>6} {'kept torch':>11} {'sklstm':>7}  {'threads':>7}"
+    )
+    print("\nBeside one busy process (--load: a second process spinning on one core):")
+    print(head)
+    print("-" * len(head))
+    for c in configs:
+        idle, loaded = results[c]["median_ms"], results[c]["loaded_ms"]
+        cells = []
+        for k in KINDS:
+            t, s_ = loaded["torch"][k], loaded["sklstm"][k]
+            kt = fmt_ratio(idle["torch"][k], t)
+            ks = fmt_ratio(idle["sklstm"][k], s_)
+            cells.append(
+                f"{t:>10.2f} {s_:>11.2f} {fmt_ratio(s_, t):>6} {kt:>11} {ks:>7}"
+            )
+        used = [r.get("blas_threads_used") for r in results[c]["loaded"]["sklstm"]]
+        used = "/".join("-" if u is None else str(u) for u in used)
+        print(f"{c:<9} {cells[0]}  {cells[1]}  {used:>7}")
+    print(
+        "kept = idle time / loaded time: the share of its idle throughput a "
+        "backend keeps;\nthreads = sklstm's BLAS threads at the end of each "
+        "loaded round (sklstm._threads)."
+    )
+
+
 def print_phases(results, configs):
     for c in configs:
         rounds = results[c]["rounds"]["sklstm"]
@@ -625,6 +699,12 @@ def summarize(results, configs):
                     t[k] for t in rounds["sklstm"]
                 )
         results[c]["median_ms"] = med
+        loaded = results[c]["loaded"]
+        if all(loaded[b] for b in loaded):
+            results[c]["loaded_ms"] = {
+                b: {k: 1e3 * statistics.median(t[k] for t in loaded[b]) for k in KINDS}
+                for b in loaded
+            }
         results[c]["fwd_gflops"] = {
             b: results[c]["fwd_gflop"] / (med[b]["fwd"] / 1e3) for b in rounds
         }
@@ -646,6 +726,7 @@ def run_driver(args):
             "fwd_gflop": forward_flops(c) / 1e9,
             "rounds": {b: [] for b in backends},
             "foreign_load": {b: [] for b in backends},
+            "loaded": {b: [] for b in backends},
         }
     meta = {}
     t_start = time.perf_counter()
@@ -656,6 +737,9 @@ def run_driver(args):
                 out = spawn(b, c, args)
                 results[c]["rounds"][b].append(out["times"])
                 results[c]["foreign_load"][b].append(out["foreign_load"])
+                if args.load:
+                    out = spawn(b, c, args, load=True)
+                    results[c]["loaded"][b].append(out["times"])
                 meta[f"{b}_version"] = out["version"]
                 meta[f"{b}_blas_threads"] = out["blas_threads"]
                 if "kernels" in out:
@@ -667,6 +751,8 @@ def run_driver(args):
     else:
         summarize(results, configs)
         print_table(results, configs)
+        if args.load:
+            print_loaded(results, configs)
     if args.json:
         meta.update(
             {
@@ -745,6 +831,12 @@ def parse_args(argv=None):
         default="lstm",
         help="the recurrent cell on both sides: lstm (torch.nn.LSTM) or gru "
         "(torch.nn.GRU)",
+    )
+    p.add_argument(
+        "--load",
+        action="store_true",
+        help="also time every worker beside a second process spinning on one "
+        "core, and report the share of its idle speed each backend keeps",
     )
     p.add_argument("--json", metavar="PATH", help="save results as JSON")
     p.add_argument(

@@ -49,6 +49,7 @@ from sklstm._streaming import (
     run_chunk,
     stream_key,
 )
+from sklstm._threads import PREDICT_MIN_WORK, BlasThreads
 from sklstm._training import Training, fit_loop, user_stacklevel
 
 DTYPE = np.float32
@@ -662,6 +663,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     monitor="validation_loss" if early else "loss",
                 ),
                 optimizers=list(opts),
+                host_blas=net.xp is np,
                 snapshot=(lambda: self._snapshot(net, opts))
                 if self._checkpoints
                 else None,
@@ -761,11 +763,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         long sequence among short ones does not inflate them to
         n × T_max steps.
         """
-        if net is None:
+        top_level = net is None
+        if top_level:
             net = self._network_for_predict(seqs, xp)
         if idx is None:
             idx = np.arange(seqs.n_samples)
         lengths = seqs.lengths[idx]
+        # a prediction of its own sizes BLAS's threads (a fit's validation
+        # runs under the fit's sizing); small ones leave them as they are
+        work = net.step_work() * float(lengths.sum())
+        active = top_level and xp is np and work > PREDICT_MIN_WORK
+        with BlasThreads(active=active) as blas:
+            return self._scores_by_batch(net, seqs, idx, lengths, xp, flat, blas)
+
+    def _scores_by_batch(self, net, seqs, idx, lengths, xp, flat, blas):
+        """The loop of :meth:`_raw_scores` over prediction batches."""
         k = self.n_outputs_
         if not self._sequence_targets:
             out = np.empty((len(idx), k), dtype=DTYPE)
@@ -789,6 +801,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 )
             else:
                 out[b, : Z.shape[1]] = Z.transpose(2, 1, 0)
+            blas.tick()
         return out
 
     def _validate(self, net, seqs, Y, sw, idx, xp):

@@ -169,12 +169,11 @@ class LSTMLanguageModel(BaseEstimator):
     as in the usual Penn Treebank evaluation) but is never suggested or
     generated.
 
-    Speed: NumPy's BLAS uses all its threads.  When other processes load
-    the cores, multi-threaded BLAS slows down several times over on the
-    small per-step products; run the fit inside
-    ``threadpoolctl.threadpool_limits(1)`` then.  The thread count changes
-    float32 rounding in large GEMMs, so bit-for-bit repeatable fits need
-    the same BLAS threads as well as the same ``random_state``.
+    Speed: the fit gives NumPy's BLAS the cores that other processes leave
+    free (measured every second; see the user guide's section on threads).
+    The thread count changes float32 rounding, so bit-for-bit repeatable
+    fits need the same BLAS threads as well as the same ``random_state``:
+    fit inside ``threadpoolctl.threadpool_limits(1)`` where the load varies.
 
     Examples
     --------
@@ -372,6 +371,7 @@ class LSTMLanguageModel(BaseEstimator):
                     ReduceLROnPlateau(monitor, factor=0.25, patience=0, tol=self.tol)
                 ],
                 optimizers=list(opts),
+                host_blas=net.xp is np,
                 snapshot=lambda: self._snapshot(net, opts, train, xp),
                 validate=validate if len(val) else None,
                 epoch_logs=epoch_logs,

@@ -234,6 +234,15 @@ class LSTMNetwork:
             return None
         return _describe(theirs), _describe(ours)
 
+    def step_work(self):
+        """Multiply-adds of the recurrent layers' matrix products per timestep
+        of one sequence (what sizes the BLAS thread pool, :mod:`sklstm._threads`)."""
+        work = 0
+        for layer, H in enumerate(self.hidden_layer_sizes):
+            G, F1 = self.P[f"Wx{layer}_0"].shape
+            work += G * (F1 + H) * self.n_directions
+        return work
+
     def _coef_shapes(self):
         """The shapes of :meth:`get_coefs`, read off the layout (no copies)."""
         shapes = []

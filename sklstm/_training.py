@@ -30,6 +30,7 @@ from sklstm._callbacks import (
     check_callbacks,
     progress_callbacks,
 )
+from sklstm._threads import BlasThreads
 
 
 @dataclass
@@ -84,6 +85,12 @@ class Training:
         The estimator being fitted (set by :func:`fit_loop`).
     max_epochs : int
         The epochs this fit may run (set by :func:`fit_loop`).
+    host_blas : bool
+        Whether the fit's matrix products run on the host's BLAS (NumPy):
+        then :func:`fit_loop` sizes its threads to the free cores
+        (:class:`~sklstm._threads.BlasThreads`).
+    blas : BlasThreads or None
+        That sizing, while :func:`fit_loop` runs (set by it).
     """
 
     params: list
@@ -103,6 +110,8 @@ class Training:
     snapshot: Callable | None = None
     estimator: object = None
     max_epochs: int = 0
+    host_blas: bool = True
+    blas: object = None
 
 
 def fit_loop(estimator, training, max_epochs):
@@ -128,10 +137,13 @@ def fit_loop(estimator, training, max_epochs):
         for cb in training.callbacks:
             cb.on_fit_begin(training)
         try:
-            for _ in range(max_epochs):
-                outcome = run_epoch(estimator, training, guard, first_epoch)
-                if outcome != "max_iter":
-                    break
+            # BLAS threads sized to the cores other processes leave free,
+            # counted again every epoch (sklstm._threads)
+            with BlasThreads(active=training.host_blas) as training.blas:
+                for _ in range(max_epochs):
+                    outcome = run_epoch(estimator, training, guard, first_epoch)
+                    if outcome != "max_iter":
+                        break
         except KeyboardInterrupt:
             outcome = "interrupted"
         settle_weights(
@@ -186,6 +198,8 @@ def run_epoch(estimator, training, guard, first_epoch):
         total, weight = total + loss * w, weight + w
         for cb in training.callbacks:
             cb.on_batch_end(k, loss)
+        if training.blas is not None:
+            training.blas.tick()
     seconds = time.time() - t0
     estimator.n_iter_ += 1
     estimator.loss_curve_.append(total / weight)
