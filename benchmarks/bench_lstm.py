@@ -381,7 +381,13 @@ def measure(args):
     from sklstm._threads import BlasThreads
 
     # as a fit and a large prediction do: BLAS threads sized to the cores
-    # other processes leave free, measured between calls
+    # other processes leave free, measured between calls.  The thread count
+    # this process got through its environment (the same for both backends)
+    # counts as the user's default, not as a fixed choice, unless
+    # --sklstm-blas-threads fixed it.
+    if not args.sklstm_blas_threads:
+        for var in THREAD_VARS:
+            os.environ.pop(var, None)
     with BlasThreads(active=args.device == "cpu") as blas:
 
         def ticking(fn):

@@ -647,7 +647,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             if not early:
                 self.best_loss_ = min(self.loss_curve_)
 
-        probe, reference = self._probe(net, seqs, Y, sw, train_idx, xp)
+        probe, reference, start_loss = self._probe(net, seqs, Y, sw, train_idx, xp)
         fit_loop(
             self,
             Training(
@@ -656,6 +656,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 train_step=train_step,
                 probe=probe,
                 reference=reference,
+                start_loss=start_loss,
                 stopper=EarlyStopping(
                     self.tol,
                     self.n_iter_no_change,
@@ -691,19 +692,25 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _probe(self, net, seqs, Y, sw, train_idx, xp):
         """The guard's probe (the loss of the current weights on up to
-        ``_PROBE_SIZE`` weighted training sequences) and the loss of
-        all-zero scores there (see :class:`~sklstm._callbacks.WeightGuard`)."""
+        ``_PROBE_SIZE`` weighted training sequences), the loss of all-zero
+        scores there, and the probe's loss now (see
+        :class:`~sklstm._callbacks.WeightGuard`)."""
         idx = train_idx[sw[train_idx] > 0][:_PROBE_SIZE]
         X, lengths = seqs.batch(idx, dtype=DTYPE, xp=xp)
 
-        def probe(zero=False):
-            Z, _ = net.forward(X, lengths, training=False)
-            if zero:
-                Z = xp.zeros_like(Z)
+        def loss(Z):
             with np.errstate(all="ignore"):
                 return float(self._batch_loss(Z, Y, sw, idx, lengths, xp)[0])
 
-        return probe, probe(zero=True)
+        def probe():
+            return loss(net.forward(X, lengths, training=False)[0])
+
+        # one forward pass gives the starting weights' loss and the shape of
+        # the all-zero scores (a partial_fit on one batch would spend a
+        # third of its time on another pass)
+        Z, _ = net.forward(X, lengths, training=False)
+        start = loss(Z)
+        return probe, loss(xp.zeros_like(Z)), start
 
     def _train_step(self, net, opts, seqs, Y, sw, idx, xp):
         """One forward/backward/update on the batch ``idx``; returns the loss.

@@ -256,13 +256,24 @@ class WeightGuard:
     start_usable : bool
         Whether the weights before the fit are a trained model.
     growth : float, default=DIVERGENCE_GROWTH
+    start_loss : float, optional
+        ``probe()`` of the weights the fit starts from, when the caller
+        has it already.
     """
 
     def __init__(
-        self, params, probe, reference, *, start_usable, growth=DIVERGENCE_GROWTH
+        self,
+        params,
+        probe,
+        reference,
+        *,
+        start_usable,
+        growth=DIVERGENCE_GROWTH,
+        start_loss=None,
     ):
         self.params, self.probe = list(params), probe
-        start_loss = probe()
+        if start_loss is None:
+            start_loss = probe()
         if not math.isfinite(start_loss):
             start_loss = 0.0
         # the floor keeps a weight penalty or rounding on data the untrained

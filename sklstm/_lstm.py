@@ -35,6 +35,8 @@ because the loss above them does.  Reverse directions are run on
 length-aware reversed inputs by the caller.
 """
 
+import math
+
 import numpy as np
 
 from sklstm._kernels import blocks, gate_kernels, host_kernels
@@ -82,7 +84,7 @@ class Workspace:
         self._buffers = {}
 
     def get(self, name, shape, dtype):
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         buf = self._buffers.get(name)
         if buf is None or buf.size < size or buf.dtype != dtype:
             buf = self.xp.empty(max(size, 1), dtype=dtype)

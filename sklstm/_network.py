@@ -19,6 +19,8 @@ gradient as a few rows (``table_rows``, ``table_grad``): only the tokens of
 the batch, so the optimizer updates those rows alone.
 """
 
+import math
+
 import numpy as np
 
 from sklstm._backend import to_numpy
@@ -138,7 +140,7 @@ class LSTMNetwork:
             F = H * self.n_directions
         self.n_top = F
         self.layout.append(("Wy", (n_outputs, F + 1)))
-        self.n_params = sum(int(np.prod(s)) for _, s in self.layout)
+        self.n_params = sum(math.prod(s) for _, s in self.layout)
         self.params = xp.zeros(self.n_params, dtype=self.dtype)
         self.grads = xp.zeros(self.n_params, dtype=self.dtype)
         self.P = self._views(self.params)
@@ -174,7 +176,7 @@ class LSTMNetwork:
     def _views(self, flat):
         views, start = {}, 0
         for name, shape in self.layout:
-            size = int(np.prod(shape))
+            size = math.prod(shape)
             views[name] = flat[start : start + size].reshape(shape)
             start += size
         return views

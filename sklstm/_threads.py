@@ -15,18 +15,19 @@ processes kept busy (the CPU time ``/proc/stat`` counts on those cores,
 less this process's own CPU time, over the last interval) and gives BLAS
 the cores left, never more than it already had.  It measures first after
 0.1 s of work, then every second, so a busy neighbour arriving or leaving
-mid-fit is followed.  The count only ever lowers the threads that the
-environment (``OPENBLAS_NUM_THREADS``) or
-``threadpoolctl.threadpool_limits`` allow; with one thread allowed nothing
-changes.  Where ``/proc/stat`` is missing (not Linux) BLAS keeps its
-threads.
+mid-fit is followed.  The count only ever lowers the threads that
+``threadpoolctl.threadpool_limits`` allows, never raises it, and a count
+set in the environment (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``,
+...) is the user's choice: then nothing changes.  Where ``/proc/stat`` is
+missing (not Linux) BLAS keeps its threads.
 
 Repeatability: OpenBLAS rounds a float32 product differently on one
 thread than on two (it picks other kernels), so a fit with a fixed
 ``random_state`` repeats bit for bit only on the same thread count.  On a
-machine whose load changes between runs, fix the count yourself, e.g.
-``with threadpool_limits(1, user_api="blas"): est.fit(X, y)``; then this
-module never changes it.
+machine whose load changes between runs, fix the count yourself: set
+``OPENBLAS_NUM_THREADS`` (or ``OMP_NUM_THREADS``) before starting Python,
+or fit inside ``threadpool_limits(1, user_api="blas")``; then this module
+never changes it.
 
 numba's kernels (:mod:`sklstm._cpu_kernels`) are single-threaded, so BLAS
 threads are the only pool to size: nothing is oversubscribed.
@@ -47,6 +48,15 @@ PREDICT_MIN_WORK = 1e9
 # starting within _REMEMBER seconds of it starts with it (grid searches
 # and the demo run many short fits one after another).
 _LAST = (-math.inf, None)
+
+# A thread count set in the environment is the user's choice: kept as it is.
+THREAD_VARS = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
 _REMEMBER = 5.0
 
 # Contexts open at once (fits or predictions in several threads) share the
@@ -155,7 +165,8 @@ class BlasThreads:
         self._saved = None
 
     def __enter__(self):
-        controller = _blas_controller() if self.active else None
+        active = self.active and not any(os.environ.get(v) for v in THREAD_VARS)
+        controller = _blas_controller() if active else None
         if controller is None:
             return self
         with _LOCK:  # contexts may overlap (predictions from several threads)

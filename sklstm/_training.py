@@ -55,6 +55,9 @@ class Training:
         Loss of a model that knows nothing on the probe batch.
     stopper : EarlyStopping
         The stopping rule; it keeps the best epoch's weights.
+    start_loss : float or None
+        ``probe()`` of the weights the fit starts from, when the caller
+        has it already (None: the guard measures it).
     callbacks : list of Callback
         The estimator's own callbacks (the language model's plateau
         schedule); :func:`fit_loop` adds the progress output of
@@ -99,6 +102,7 @@ class Training:
     probe: Callable
     reference: float
     stopper: EarlyStopping
+    start_loss: float | None = None
     callbacks: list = field(default_factory=list)
     validate: Callable | None = None
     epoch_logs: Callable | None = None
@@ -123,6 +127,7 @@ def fit_loop(estimator, training, max_epochs):
         training.probe,
         training.reference,
         start_usable=estimator.n_iter_ > 0,
+        start_loss=training.start_loss,
     )
     training.estimator, training.max_epochs = estimator, max_epochs
     training.optimizers = [o for o in training.optimizers if o is not None]

@@ -19,8 +19,11 @@ def _blas_threads():
 
 @pytest.fixture(autouse=True)
 def _forget_last_count(monkeypatch):
-    # each test starts without a count remembered from an earlier fit
+    # each test starts without a count remembered from an earlier fit, and
+    # without the fixed count that conftest.py sets for the other tests
     monkeypatch.setattr(threads_mod, "_LAST", (-np.inf, None))
+    for var in threads_mod.THREAD_VARS:
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.mark.parametrize(
@@ -200,3 +203,13 @@ def test_overlapping_contexts_restore_the_pool_once(monkeypatch):
         assert set(_blas_threads()) == {1}
         b.__exit__(None, None, None)
         assert set(_blas_threads()) == {2}
+
+
+def test_a_count_set_in_the_environment_is_kept(monkeypatch):
+    _busy(monkeypatch, 2.0)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    with threadpool_limits(2, user_api="blas"):
+        with BlasThreads(first=0.0) as blas:
+            blas.tick()
+            assert blas.threads is None
+            assert set(_blas_threads()) == {2}
