@@ -19,6 +19,7 @@ files are missing falls back to generated data and says so in its task text.
 """
 
 import argparse
+import importlib
 import os
 import sys
 import textwrap
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
 from scipy.signal import lfilter, resample_poly
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import IsolationForest
@@ -562,7 +564,28 @@ def _wrap(note, width):
     return textwrap.fill(note, width, subsequent_indent="  ")
 
 
-def demo(seed=0, out=sys.stdout, data_dir=None):
+def _run_row(make_rows, seed, data_dir):
+    """One entry of ``ROWS``: a row, or a list of rows.  ``make_rows`` may
+    be given by name (as the processes of ``n_jobs`` receive it)."""
+    if isinstance(make_rows, str):
+        make_rows = getattr(importlib.import_module("sklstm.__main__"), make_rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return make_rows(seed, data_dir)
+
+
+def _made_rows(seed, data_dir, n_jobs):
+    """The rows of ``ROWS`` in order, made one after the other or by
+    ``n_jobs`` processes (rows by name, so that each process imports them)."""
+    module = sys.modules[__name__]
+    named = all(getattr(module, f.__name__, None) is f for f in ROWS)
+    if n_jobs == 1 or effective_n_jobs(n_jobs) == 1 or not named:
+        return (_run_row(f, seed, data_dir) for f in ROWS)
+    tasks = (delayed(_run_row)(f.__name__, seed, data_dir) for f in ROWS)
+    return Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+
+
+def demo(seed=0, out=sys.stdout, data_dir=None, n_jobs=1):
     """Train the default estimators and print a result table.
 
     Parameters
@@ -576,6 +599,12 @@ def demo(seed=0, out=sys.stdout, data_dir=None):
         ...).  Rows whose files are found there use them; the others, and
         every row when None or when the folder does not exist, use generated
         data.
+    n_jobs : int or None, default=1
+        Rows trained at once, each in its own process (joblib; None or -1:
+        one per CPU core).  Each process gets an equal share of the cores
+        for its BLAS threads: small LSTMs use two cores better as two fits
+        on one thread each than as one fit on two threads.  The table is
+        printed in its order either way.
 
     Returns
     -------
@@ -600,23 +629,20 @@ def demo(seed=0, out=sys.stdout, data_dir=None):
     print(header, file=out)
     print("-" * len(header), file=out)
     rows, notes = [], [GENERAL_NOTES]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for make_rows in ROWS:
-            made = make_rows(seed, data_dir)  # a row, or a list of rows
-            for row in made if isinstance(made, list) else [made]:
-                row = Row(*row)
-                rows.append((row.task, row.metric, row.score, row.baseline))
-                epochs = "-" if row.epochs is None else f"{row.epochs:d}"
-                print(
-                    f"{row.task:<48} {row.metric:<11} {BETTER[row.metric]:<6} "
-                    f"{row.score:>8.3f} {row.baseline:>9.3f}  "
-                    f"{row.baseline_name:<17} {epochs:>6} {row.seconds:>8.1f}",
-                    file=out,
-                    flush=True,
-                )
-                if row.note is not None:
-                    notes.append(row.note)
+    for made in _made_rows(seed, data_dir, n_jobs):
+        for row in made if isinstance(made, list) else [made]:
+            row = Row(*row)
+            rows.append((row.task, row.metric, row.score, row.baseline))
+            epochs = "-" if row.epochs is None else f"{row.epochs:d}"
+            print(
+                f"{row.task:<48} {row.metric:<11} {BETTER[row.metric]:<6} "
+                f"{row.score:>8.3f} {row.baseline:>9.3f}  "
+                f"{row.baseline_name:<17} {epochs:>6} {row.seconds:>8.1f}",
+                file=out,
+                flush=True,
+            )
+            if row.note is not None:
+                notes.append(row.note)
     print("\n" + "\n".join(_wrap(note, len(header)) for note in notes), file=out)
     return rows
 
@@ -672,9 +698,17 @@ def main(argv=None):
         "files are missing use generated data (default: $SKLSTM_DATA if set, "
         "else generated data only)",
     )
+    p_demo.add_argument(
+        "--jobs",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="rows trained at once, each in its own process (default -1: one "
+        "per CPU core; 1: one after the other)",
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo(seed=args.seed, data_dir=args.data_dir)
+        demo(seed=args.seed, data_dir=args.data_dir, n_jobs=args.jobs)
     return 0
 
 

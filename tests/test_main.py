@@ -185,7 +185,7 @@ def test_data_dir_option_and_environment(monkeypatch, argv, env, expected):
     calls = []
     monkeypatch.setattr(cli, "demo", lambda **kwargs: calls.append(kwargs))
     assert cli.main(argv + ["--seed", "2"]) == 0
-    assert calls == [{"seed": 2, "data_dir": expected}]
+    assert calls == [{"seed": 2, "data_dir": expected, "n_jobs": -1}]
 
 
 def test_missing_data_dir_falls_back_to_generated_data(
@@ -330,3 +330,41 @@ def test_real_speech_rows(tiny_models, data_dir):
         cli._spelling_row(0, data_dir)[0]
         == "speech: spelling (CTC), FSDD spoken digits"
     )
+
+
+def test_rows_run_in_processes_by_name_and_print_in_order(monkeypatch):
+    # with n_jobs, ROWS entries travel by name to joblib's processes (which
+    # import them); here a stand-in runs them in this process, out of order
+    jobs = []
+
+    class Recorder:
+        def __init__(self, n_jobs, return_as):
+            assert (n_jobs, return_as) == (2, "generator")
+
+        def __call__(self, tasks):
+            tasks = list(tasks)
+            jobs.extend(args[0] for _, args, _ in tasks)
+            done = {args[0]: fn(*args) for fn, args, _ in reversed(tasks)}
+            return (done[args[0]] for _, args, _ in tasks)
+
+    def first(seed, data_dir):
+        return cli.Row("first", "accuracy", 0.9, 0.5, "majority class", 1.0, 3)
+
+    def second(seed, data_dir):
+        return cli.Row("second", "accuracy", 0.8, 0.5, "majority class", 1.0, 3)
+
+    monkeypatch.setattr(cli, "first", first, raising=False)
+    monkeypatch.setattr(cli, "second", second, raising=False)
+    monkeypatch.setattr(cli, "ROWS", [first, second])
+    monkeypatch.setattr(cli, "Parallel", Recorder)
+    monkeypatch.setattr(cli, "effective_n_jobs", lambda n: 2)
+    rows = cli.demo(out=io.StringIO(), n_jobs=2)
+    assert jobs == ["first", "second"]
+    assert [r[0] for r in rows] == ["first", "second"]
+
+
+def test_rows_that_are_not_module_functions_run_here(monkeypatch):
+    monkeypatch.setattr(cli, "ROWS", [_stub_row])
+    monkeypatch.setattr(cli, "Parallel", None)  # would fail if used
+    rows = cli.demo(out=io.StringIO(), n_jobs=2)
+    assert rows == [("a stub task", "accuracy", 0.9, 0.5)]
