@@ -80,8 +80,8 @@ def measure(config, min_time):
     x1 = X[:1, :SHORT]
     net1, (X1, l1) = layout(x1)
     # the estimator's own training step, on its own network and targets
-    seqs, Y, sw = est._check_X(X, reset=False), None, np.ones(B)
-    Y = est._encode_targets(y, seqs, False)
+    seqs, sw = est._check_X(X, reset=False), np.ones(B)
+    Y, _ = est._encode_targets(y, seqs, False)
     opts = est._new_optimizers(net)
     idx = np.arange(B)
     n_probe = min(B, _PROBE_SIZE)

@@ -9,10 +9,13 @@ Subclasses supply the target handling (``_encode_targets``,
 ``_batch_targets``, ``_decode``) and the metric of ``score``.
 """
 
+import contextlib
 import copy
 import functools
 import math
+import threading
 import warnings
+import weakref
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -30,8 +33,14 @@ from sklstm._backend import (
 )
 from sklstm._callbacks import EarlyStopping
 from sklstm._cells import CELLS
+from sklstm._lstm import Workspace
 from sklstm._network import LSTMNetwork
-from sklstm._optimizers import SOLVERS, apply_gradients, make_optimizer
+from sklstm._optimizers import (
+    SOLVERS,
+    Optimizer,
+    apply_gradients,
+    make_optimizer,
+)
 from sklstm._sequences import (
     FLOAT_DTYPES,
     TokenSequences,
@@ -140,12 +149,7 @@ def keeps_state_on_error(fit_method):
 
     @functools.wraps(fit_method)
     def fit(self, *args, **kwargs):
-        saved = {
-            key: copy.deepcopy(value)
-            if isinstance(value, (list, np.random.RandomState))
-            else value
-            for key, value in vars(self).items()
-        }
+        saved = {key: _saved(value) for key, value in vars(self).items()}
         try:
             return fit_method(self, *args, **kwargs)
         except BaseException:
@@ -154,6 +158,56 @@ def keeps_state_on_error(fit_method):
             raise
 
     return fit
+
+
+# estimator -> (key, network, lock) of _prediction_network, dropped with the
+# estimator
+_PREDICTION_NETWORKS = weakref.WeakKeyDictionary()
+
+# estimator -> the Workspace of its partial_fit calls
+_TRAINING_WORKSPACES = weakref.WeakKeyDictionary()
+
+# the parameters a prediction network is built from (besides the data)
+_NETWORK_PARAMS = (
+    "hidden_layer_sizes",
+    "bidirectional",
+    "cell",
+    "dropout",
+    "return_sequences",
+    "pooling",
+)
+
+
+def _same_key(a, b):
+    """Whether two :meth:`_prediction_key` values are of the same objects
+    (identity for the arrays and the array module, equality otherwise)."""
+    coefs_a, arrays_a, emb_a, xp_a, *rest_a = a
+    coefs_b, arrays_b, emb_b, xp_b, *rest_b = b
+    return (
+        coefs_a is coefs_b
+        and emb_a is emb_b
+        and xp_a is xp_b
+        and rest_a == rest_b
+        and len(arrays_a) == len(arrays_b)
+        and all(
+            len(x) == len(y) and all(u is v for u, v in zip(x, y, strict=True))
+            for x, y in zip(arrays_a, arrays_b, strict=True)
+        )
+    )
+
+
+def _saved(value):
+    """What :func:`keeps_state_on_error` keeps of an attribute.  Fits replace
+    arrays and weights (``coefs_``) and append to lists (``loss_curve_``,
+    ``history_``): a list's copy restores it.  Only the random state and the
+    optimizers' moments change in place: those are copied whole.  (Copying
+    every list whole made each ``partial_fit`` copy the weights and the
+    whole growing history, slower with every call.)"""
+    if isinstance(value, np.random.RandomState):
+        return copy.deepcopy(value)
+    if isinstance(value, list):
+        return [copy.deepcopy(v) if isinstance(v, Optimizer) else v for v in value]
+    return value
 
 
 def check_sample_weight(sample_weight, n_samples):
@@ -445,6 +499,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     )
 
         net = self._make_network(seqs, xp)
+        if incremental:
+            # scratch buffers of this estimator's earlier partial_fit: fresh
+            # ones page-fault on first use (a third of a small one-batch step)
+            net.ws = _TRAINING_WORKSPACES.setdefault(self, net.ws)
+            if net.ws.xp is not xp:
+                net.ws = _TRAINING_WORKSPACES[self] = Workspace(xp)
         if first_call:
             net.initialize(self._random_state)
             if net.table is not None:
@@ -760,6 +820,58 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             net.set_embeddings(self.embeddings_)
         return net
 
+    @contextlib.contextmanager
+    def _prediction_network(self, seqs, xp):
+        """The network of ``coefs_`` that predicts ``seqs``, kept between
+        calls: building it (layout, weight copies, gate reordering) took
+        more than the forward pass of one short sequence (1-2 ms against
+        0.2-1.4 on the benchmark sizes).
+
+        It is rebuilt when anything it was built from is not the same object
+        any more: ``coefs_`` (and each of its arrays), ``embeddings_``,
+        the array module or the structural parameters.  Its arrays are then
+        made read-only, so that editing a weight in place raises instead of
+        predicting from the copy; assign a new array instead.  A network is
+        used by one call at a time (its scratch buffers are reused): a call
+        that finds it busy, in another thread, builds its own.  The networks
+        live outside the estimators (predicting leaves ``vars(est)`` as it
+        was; pickles and copies do not carry them).
+        """
+        key = self._prediction_key(seqs, xp)
+        cached = _PREDICTION_NETWORKS.get(self)
+        if (
+            cached is not None
+            and _same_key(cached[0], key)
+            and cached[2].acquire(blocking=False)
+        ):
+            try:
+                yield cached[1]
+            finally:
+                cached[2].release()
+            return
+        net = self._network_for_predict(seqs, xp)
+        for layer in self.coefs_:
+            for array in layer.values():
+                if isinstance(array, np.ndarray):
+                    array.flags.writeable = False
+        lock = threading.Lock()
+        with lock:
+            _PREDICTION_NETWORKS[self] = (key, net, lock)
+            yield net
+
+    def _prediction_key(self, seqs, xp):
+        """What :meth:`_prediction_network`'s network depends on."""
+        tokens = seqs.tokens
+        return (
+            self.coefs_,
+            [tuple(layer.values()) for layer in self.coefs_],
+            getattr(self, "embeddings_", None),
+            xp,
+            seqs.n_features,
+            None if tokens is None else (tokens.n_tokens, tokens.trainable),
+            repr([getattr(self, p, None) for p in _NETWORK_PARAMS]),
+        )
+
     def _raw_scores(self, seqs, idx=None, *, net=None, xp=np, flat=False):
         """Scores on the host for the sequences ``idx`` (all by default):
         (n, n_outputs), or for per-timestep targets (n, T_max, n_outputs),
@@ -770,18 +882,18 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         long sequence among short ones does not inflate them to
         n × T_max steps.
         """
-        top_level = net is None
-        if top_level:
-            net = self._network_for_predict(seqs, xp)
         if idx is None:
             idx = np.arange(seqs.n_samples)
         lengths = seqs.lengths[idx]
-        # a prediction of its own sizes BLAS's threads (a fit's validation
-        # runs under the fit's sizing); small ones leave them as they are
-        work = net.step_work() * float(lengths.sum())
-        active = top_level and xp is np and work > PREDICT_MIN_WORK
-        with BlasThreads(active=active) as blas:
-            return self._scores_by_batch(net, seqs, idx, lengths, xp, flat, blas)
+        if net is not None:  # a fit's validation: runs under the fit's sizing
+            return self._scores_by_batch(net, seqs, idx, lengths, xp, flat, None)
+        with self._prediction_network(seqs, xp) as net:
+            # a prediction of its own sizes BLAS's threads; small ones leave
+            # them as they are
+            work = net.step_work() * float(lengths.sum())
+            active = xp is np and work > PREDICT_MIN_WORK
+            with BlasThreads(active=active) as blas:
+                return self._scores_by_batch(net, seqs, idx, lengths, xp, flat, blas)
 
     def _scores_by_batch(self, net, seqs, idx, lengths, xp, flat, blas):
         """The loop of :meth:`_raw_scores` over prediction batches."""
@@ -808,7 +920,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 )
             else:
                 out[b, : Z.shape[1]] = Z.transpose(2, 1, 0)
-            blas.tick()
+            if blas is not None:
+                blas.tick()
         return out
 
     def _validate(self, net, seqs, Y, sw, idx, xp):
@@ -934,7 +1047,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """
         seqs = self._check_chunk(X)
         xp = get_namespace(self.device, fitted=True)
-        net = self._network_for_predict(seqs, xp)
+        with self._prediction_network(seqs, xp) as net:
+            return self._stream_scores_on(net, seqs, state, xp)
+
+    def _stream_scores_on(self, net, seqs, state, xp):
+        """:meth:`_stream_scores` on the prediction network ``net``."""
         mean = not self._sequence_targets and net.pooling == "mean"
         key = stream_key(self, self._stream_tag())
         n = seqs.n_samples

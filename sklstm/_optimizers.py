@@ -46,7 +46,7 @@ def apply_gradients(net, opts, clip_norm, *, xp):
     opt.update_params(net.params, net.grads, xp=xp)
 
 
-class _Optimizer:
+class Optimizer:
     _state = ()
 
     def __init__(self, learning_rate):
@@ -84,7 +84,7 @@ class _Optimizer:
         return state
 
 
-class SGD(_Optimizer):
+class SGD(Optimizer):
     """Stochastic gradient descent with (optionally Nesterov) momentum."""
 
     _state = ("velocity",)
@@ -112,7 +112,7 @@ class SGD(_Optimizer):
             params += v
 
 
-class RMSprop(_Optimizer):
+class RMSprop(Optimizer):
     """RMSprop (Tieleman & Hinton, 2012), Keras' defaults."""
 
     _state = ("square_avg",)
@@ -134,7 +134,7 @@ class RMSprop(_Optimizer):
         params -= self.learning_rate * grads / (xp.sqrt(s) + self.epsilon)
 
 
-class Adam(_Optimizer):
+class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) with bias correction."""
 
     _state = ("m", "v")

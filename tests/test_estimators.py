@@ -900,3 +900,61 @@ def test_token_vectors_beyond_float32_are_refused():
     X = TokenSequences([[2, 3], [3, 4]], vectors)
     with pytest.raises(ValueError, match="X.vectors hold values beyond float32"):
         LSTMClassifier(max_iter=1).fit(X, [0, 1])
+
+
+def _fitted_regressor():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((30, 6, 2)).astype(np.float32)
+    y = X[:, :, 0].sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = LSTMRegressor(hidden_layer_sizes=(5,), max_iter=2, random_state=0)
+        return reg.fit(X, y), X, y
+
+
+def test_prediction_network_is_kept_between_calls(monkeypatch):
+    reg, X, y = _fitted_regressor()
+    built = []
+    build = type(reg)._network_for_predict
+
+    def spy(self, seqs, xp):
+        built.append(1)
+        return build(self, seqs, xp)
+
+    monkeypatch.setattr(type(reg), "_network_for_predict", spy)
+    first = reg.predict(X)
+    np.testing.assert_array_equal(reg.predict(X), first)
+    reg.predict(X[:1])
+    assert len(built) == 1
+    # a refit replaces coefs_: the next prediction builds from the new ones
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.partial_fit(X, y)
+    reg.predict(X)
+    assert len(built) == 2
+
+
+def test_prediction_network_follows_a_replaced_weight():
+    reg, X, _ = _fitted_regressor()
+    before = reg.predict(X)
+    reg.coefs_[-1]["bias"] = reg.coefs_[-1]["bias"] + 1.0
+    after = reg.predict(X)
+    assert not np.allclose(after, before)
+    # as a copy that never predicted before (built afresh) predicts
+    np.testing.assert_array_equal(after, pickle.loads(pickle.dumps(reg)).predict(X))
+
+
+def test_weights_edited_in_place_raise_instead_of_predicting_stale():
+    reg, X, _ = _fitted_regressor()
+    reg.predict(X)
+    with pytest.raises(ValueError, match="read-only"):
+        reg.coefs_[-1]["bias"][0] = 5.0
+
+
+def test_prediction_network_stays_out_of_the_estimator():
+    reg, X, _ = _fitted_regressor()
+    state = dict(vars(reg))
+    reg.predict(X)
+    assert vars(reg).keys() == state.keys()
+    restored = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
