@@ -630,15 +630,20 @@ def print_floor(results, configs):
         )
 
 
+def print_head(title, head):
+    """A table's title, column heads and rule."""
+    print(f"\n{title}")
+    print(head)
+    print("-" * len(head))
+
+
 def print_plain(results, configs):
     """sklstm without its compiled kernels (plain NumPy), same run."""
     head = (
         f"{'config':<9} {'plain fwd':>10} {'/ torch':>8} {'/ sklstm':>9}  "
         f"{'plain step':>11} {'/ torch':>8} {'/ sklstm':>9}"
     )
-    print("\nsklstm without numba (plain NumPy gate math):")
-    print(head)
-    print("-" * len(head))
+    print_head("sklstm without numba (plain NumPy gate math):", head)
     for c in configs:
         m = results[c]["median_ms"]
         cells = []
@@ -656,9 +661,10 @@ def print_loaded(results, configs):
         f"{'kept torch':>11} {'sklstm':>7}  {'torch step':>11} {'sklstm step':>12} "
         f"{'ratio':>6} {'kept torch':>11} {'sklstm':>7}  {'threads':>7}"
     )
-    print("\nBeside one busy process (--load: a second process spinning on one core):")
-    print(head)
-    print("-" * len(head))
+    print_head(
+        "Beside one busy process (--load: a second process spinning on one core):",
+        head,
+    )
     for c in configs:
         idle, loaded = results[c]["median_ms"], results[c]["loaded_ms"]
         cells = []
