@@ -579,7 +579,7 @@ def _made_rows(seed, data_dir, n_jobs):
     ``n_jobs`` processes (rows by name, so that each process imports them)."""
     module = sys.modules[__name__]
     named = all(getattr(module, f.__name__, None) is f for f in ROWS)
-    if n_jobs == 1 or effective_n_jobs(n_jobs) == 1 or not named:
+    if effective_n_jobs(n_jobs) == 1 or not named:
         return (_run_row(f, seed, data_dir) for f in ROWS)
     tasks = (delayed(_run_row)(f.__name__, seed, data_dir) for f in ROWS)
     return Parallel(n_jobs=n_jobs, return_as="generator")(tasks)

@@ -33,7 +33,6 @@ from sklstm._backend import (
 )
 from sklstm._callbacks import EarlyStopping
 from sklstm._cells import CELLS
-from sklstm._lstm import Workspace
 from sklstm._network import LSTMNetwork
 from sklstm._optimizers import (
     SOLVERS,
@@ -179,20 +178,13 @@ _NETWORK_PARAMS = (
 
 
 def _same_key(a, b):
-    """Whether two :meth:`_prediction_key` values are of the same objects
-    (identity for the arrays and the array module, equality otherwise)."""
-    coefs_a, arrays_a, emb_a, xp_a, *rest_a = a
-    coefs_b, arrays_b, emb_b, xp_b, *rest_b = b
+    """Whether two :meth:`_prediction_key` values hold the same objects and
+    equal settings."""
+    (objects_a, settings_a), (objects_b, settings_b) = a, b
     return (
-        coefs_a is coefs_b
-        and emb_a is emb_b
-        and xp_a is xp_b
-        and rest_a == rest_b
-        and len(arrays_a) == len(arrays_b)
-        and all(
-            len(x) == len(y) and all(u is v for u, v in zip(x, y, strict=True))
-            for x, y in zip(arrays_a, arrays_b, strict=True)
-        )
+        settings_a == settings_b
+        and len(objects_a) == len(objects_b)
+        and all(x is y for x, y in zip(objects_a, objects_b, strict=True))
     )
 
 
@@ -502,9 +494,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if incremental:
             # scratch buffers of this estimator's earlier partial_fit: fresh
             # ones page-fault on first use (a third of a small one-batch step)
-            net.ws = _TRAINING_WORKSPACES.setdefault(self, net.ws)
-            if net.ws.xp is not xp:
-                net.ws = _TRAINING_WORKSPACES[self] = Workspace(xp)
+            ws = _TRAINING_WORKSPACES.get(self)
+            if ws is None or ws.xp is not xp:
+                ws = _TRAINING_WORKSPACES[self] = net.ws
+            net.ws = ws
         if first_call:
             net.initialize(self._random_state)
             if net.table is not None:
@@ -724,7 +717,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     monitor="validation_loss" if early else "loss",
                 ),
                 optimizers=list(opts),
-                host_blas=net.xp is np,
                 snapshot=(lambda: self._snapshot(net, opts))
                 if self._checkpoints
                 else None,
@@ -860,17 +852,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             yield net
 
     def _prediction_key(self, seqs, xp):
-        """What :meth:`_prediction_network`'s network depends on."""
+        """What :meth:`_prediction_network`'s network depends on: objects
+        (held, so that none is freed and its id reused) and settings."""
         tokens = seqs.tokens
-        return (
+        objects = (
             self.coefs_,
-            [tuple(layer.values()) for layer in self.coefs_],
+            *(array for layer in self.coefs_ for array in layer.values()),
             getattr(self, "embeddings_", None),
             xp,
+        )
+        settings = (
             seqs.n_features,
             None if tokens is None else (tokens.n_tokens, tokens.trainable),
             repr([getattr(self, p, None) for p in _NETWORK_PARAMS]),
         )
+        return objects, settings
 
     def _raw_scores(self, seqs, idx=None, *, net=None, xp=np, flat=False):
         """Scores on the host for the sequences ``idx`` (all by default):

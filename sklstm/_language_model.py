@@ -371,7 +371,6 @@ class LSTMLanguageModel(BaseEstimator):
                     ReduceLROnPlateau(monitor, factor=0.25, patience=0, tol=self.tol)
                 ],
                 optimizers=list(opts),
-                host_blas=net.xp is np,
                 snapshot=lambda: self._snapshot(net, opts, train, xp),
                 validate=validate if len(val) else None,
                 epoch_logs=epoch_logs,

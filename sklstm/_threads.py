@@ -191,8 +191,7 @@ class BlasThreads:
         self._next = time.monotonic() + self.every
         busy = self._meter.busy_elsewhere()
         threads = threads_for(max(self._saved), busy, len(self._meter.cpus))
-        if threads != (self.threads or max(self._saved)):
-            self._set(threads)
+        self._set(threads)
         self.threads = threads
         global _LAST
         _LAST = (time.monotonic(), threads)

@@ -88,10 +88,6 @@ class Training:
         The estimator being fitted (set by :func:`fit_loop`).
     max_epochs : int
         The epochs this fit may run (set by :func:`fit_loop`).
-    host_blas : bool
-        Whether the fit's matrix products run on the host's BLAS (NumPy):
-        then :func:`fit_loop` sizes its threads to the free cores
-        (:class:`~sklstm._threads.BlasThreads`).
     blas : BlasThreads or None
         That sizing, while :func:`fit_loop` runs (set by it).
     """
@@ -114,7 +110,6 @@ class Training:
     snapshot: Callable | None = None
     estimator: object = None
     max_epochs: int = 0
-    host_blas: bool = True
     blas: object = None
 
 
@@ -142,9 +137,11 @@ def fit_loop(estimator, training, max_epochs):
         for cb in training.callbacks:
             cb.on_fit_begin(training)
         try:
-            # BLAS threads sized to the cores other processes leave free,
-            # counted again every epoch (sklstm._threads)
-            with BlasThreads(active=training.host_blas) as training.blas:
+            # NumPy's BLAS threads sized to the cores other processes leave
+            # free, measured as the fit runs (sklstm._threads); a fit on a
+            # GPU has CuPy parameters and no host BLAS to size
+            on_host = all(isinstance(p, np.ndarray) for p in training.params)
+            with BlasThreads(active=on_host) as training.blas:
                 for _ in range(max_epochs):
                     outcome = run_epoch(estimator, training, guard, first_epoch)
                     if outcome != "max_iter":
