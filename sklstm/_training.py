@@ -89,7 +89,9 @@ class Training:
     max_epochs : int
         The epochs this fit may run (set by :func:`fit_loop`).
     blas : BlasThreads or None
-        That sizing, while :func:`fit_loop` runs (set by it).
+        The sizing of NumPy's BLAS threads to the free cores
+        (:class:`~sklstm._threads.BlasThreads`), while :func:`fit_loop`
+        runs a fit on the host (set by it).
     """
 
     params: list

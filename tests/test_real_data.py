@@ -194,6 +194,15 @@ def _fsdd_usual_split(data_dir):
     return X, words[~test], X_test, words[test]
 
 
+def _fsdd_held_out(data_dir, speaker="nicolas"):
+    """Clips and digits of the other three FSDD speakers, then of ``speaker``."""
+    wavs = _fsdd(data_dir)
+    test = wavs.speaker == speaker
+    X = [w for w, t in zip(wavs.data, test, strict=True) if not t]
+    X_test = [w for w, t in zip(wavs.data, test, strict=True) if t]
+    return X, wavs.target[~test], X_test, wavs.target[test]
+
+
 @pytest.mark.slow
 def test_spoken_words_on_fsdd(data_dir):
     """FSDD usual split (1800 train / 200 test clips, ragged waveforms):
@@ -216,16 +225,13 @@ def test_spoken_words_of_an_unseen_speaker(data_dir):
     ``fmin=100`` nor ``floor_db=40``, whose floor hides his recordings'
     louder hiss.  Adapted to him (``SpeakerAdaptedClassifier``, the same
     fit): 0.802."""
-    wavs = _fsdd(data_dir)
-    test = wavs.speaker == "nicolas"
-    X = [w for w, t in zip(wavs.data, test, strict=True) if not t]
-    X_test = [w for w, t in zip(wavs.data, test, strict=True) if t]
-    X, y = augment_channels(X, wavs.target[~test], sampling_rate=8000, random_state=0)
+    X, y, X_test, y_test = _fsdd_held_out(data_dir)
+    X, y = augment_channels(X, y, sampling_rate=8000, random_state=0)
     clf = LSTMClassifier(bidirectional=True, random_state=0)
     pipeline = make_pipeline(_speech_features(stack=3), Normaliser(), clf)
     model = SpeakerAdaptedClassifier(pipeline).fit(X, y)
-    plain = model.estimator_.score(X_test, wavs.target[test])
-    adapted = model.score(X_test, wavs.target[test])  # one speaker: no groups
+    plain = model.estimator_.score(X_test, y_test)
+    adapted = model.score(X_test, y_test)  # one speaker: no groups
     print(f"nicolas held out: {plain:.3f} plain, {adapted:.3f} adapted")
     assert plain >= 0.72
     assert adapted >= 0.76 and adapted >= plain
@@ -240,11 +246,7 @@ def test_default_speech_pipeline_on_an_unseen_speaker(data_dir):
     defaults (no trimming, floor, fmin, mean removal or stacking) gave 0.38
     on unseen speakers.  A logistic regression on each clip's mean frame,
     the cheap baseline, gets 0.34 here."""
-    wavs = _fsdd(data_dir)
-    test = wavs.speaker == "nicolas"
-    X = [w for w, t in zip(wavs.data, test, strict=True) if not t]
-    X_test = [w for w, t in zip(wavs.data, test, strict=True) if t]
-    y, y_test = wavs.target[~test], wavs.target[test]
+    X, y, X_test, y_test = _fsdd_held_out(data_dir)
     model = make_pipeline(
         SpectrogramTransformer(sampling_rate=8000),
         Normaliser(),
@@ -284,14 +286,12 @@ def test_default_spelling_pipeline_on_an_unseen_speaker(data_dir):
     (nicolas), against the cheap baseline: always the training transcript
     with the lowest CER on the training set.  Measured (seed 0, one BLAS
     thread): CER 0.236 with the default decoder (the lexicon: ``decoder_``),
-    0.277 greedy; baseline 0.750 (bench_defaults.py, over the four held-out
-    speakers: 0.246 and 0.319, 3 seeds)."""
-    wavs = _fsdd(data_dir)
-    test = wavs.speaker == "nicolas"
-    words = np.array(DIGIT_WORDS, dtype=object)[wavs.target.astype(int)]
-    X = [w for w, t in zip(wavs.data, test, strict=True) if not t]
-    X_test = [w for w, t in zip(wavs.data, test, strict=True) if t]
-    y, y_test = list(words[~test]), list(words[test])
+    0.277 greedy; baseline 0.750 (bench_defaults.py --seeds 5, over the four
+    held-out speakers: 0.243 and 0.307)."""
+    X, digits, X_test, digits_test = _fsdd_held_out(data_dir)
+    words = np.array(DIGIT_WORDS, dtype=object)
+    y = list(words[digits.astype(int)])
+    y_test = list(words[digits_test.astype(int)])
     model = make_pipeline(
         SpectrogramTransformer(sampling_rate=8000),
         Normaliser(),
@@ -316,7 +316,7 @@ def test_default_window_regressor_on_sp500_against_persistence(data_dir):
     test (the 30 before it dropped, so no close is shared): the MAE of the
     next close must not lose to persistence (tomorrow = today), the only
     baseline a price forecaster has to beat.  Measured 0.9928 × persistence
-    (0.9909-0.9938 over seeds 0-2, bench_defaults.py)."""
+    (0.9909-0.9939 over seeds 0-4, bench_defaults.py --seeds 5)."""
     path = data_dir / "sp500_daily" / "sp500.csv"
     if not path.is_file():
         pytest.skip("sp500_daily not available")
