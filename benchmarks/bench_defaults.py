@@ -36,6 +36,7 @@ the median of one fit.  Usage::
     python benchmarks/bench_defaults.py                      # all, 3 seeds
     python benchmarks/bench_defaults.py --only words spelling --seeds 3
     python benchmarks/bench_defaults.py --only text --seeds 5 --folds 10
+    python benchmarks/bench_defaults.py --only text --text-sets TREC MR --seeds 5
     python benchmarks/bench_defaults.py --only words anomaly --cell gru
 
 ``--cell gru`` runs every row with ``cell='gru'``, the one parameter changed.
@@ -231,8 +232,12 @@ def read_labelled_lines(path):
     return np.array(texts, dtype=object), np.array(labels)
 
 
-def text_sets(data_dir, folds):
-    """(name, [(train, test) index pairs], texts, labels) of each set."""
+TEXT_SETS = ["MR", "Subj", "MPQA", "TREC"]
+
+
+def text_sets(data_dir, folds, only=TEXT_SETS):
+    """(name, [(train, test) index pairs], texts, labels) of each set in
+    ``only``."""
     data_dir = Path(data_dir)
     mr = load_polarity(data_dir / "rt_polarity")
     cv_sets = [
@@ -241,8 +246,11 @@ def text_sets(data_dir, folds):
         ("MPQA", *read_labelled_lines(data_dir / "sentences" / "mpqa.all")),
     ]
     for name, texts, y in cv_sets:
-        cv = StratifiedKFold(10, shuffle=True, random_state=0)
-        yield name, list(cv.split(texts, y))[:folds], texts, y
+        if name in only:
+            cv = StratifiedKFold(10, shuffle=True, random_state=0)
+            yield name, list(cv.split(texts, y))[:folds], texts, y
+    if "TREC" not in only:
+        return
     tr_texts, tr_y = read_labelled_lines(data_dir / "sentences" / "TREC.train.all")
     te_texts, te_y = read_labelled_lines(data_dir / "sentences" / "TREC.test.all")
     texts, y = np.concatenate([tr_texts, te_texts]), np.concatenate([tr_y, te_y])
@@ -250,9 +258,9 @@ def text_sets(data_dir, folds):
     yield "TREC", [split], texts, y
 
 
-def text_row(data_dir, seeds, folds):
+def text_row(data_dir, seeds, folds, only=TEXT_SETS):
     rows = []
-    for name, splits, texts, y in text_sets(data_dir, folds):
+    for name, splits, texts, y in text_sets(data_dir, folds, only):
         lstm, tfidf, seconds = [], [], []
         for k, (tr, te) in enumerate(splits):
             base = make_pipeline(
@@ -385,6 +393,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--folds", type=int, default=10, help="text CV folds run")
     parser.add_argument("--only", nargs="+", choices=ROWS, default=ROWS)
+    parser.add_argument("--text-sets", nargs="+", choices=TEXT_SETS, default=TEXT_SETS)
     parser.add_argument(
         "--cell", choices=["lstm", "gru"], default="lstm", help="every LSTM's cell"
     )
@@ -396,7 +405,7 @@ def main(argv=None):
     runners = {
         "words": lambda: words_row(args.data_dir, seeds),
         "spelling": lambda: spelling_row(args.data_dir, seeds),
-        "text": lambda: text_row(args.data_dir, seeds, args.folds),
+        "text": lambda: text_row(args.data_dir, seeds, args.folds, args.text_sets),
         "anomaly": lambda: anomaly_row(args.data_dir, seeds),
         "stock": lambda: stock_row(args.data_dir, seeds),
     }

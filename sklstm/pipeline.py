@@ -19,6 +19,7 @@ same for the streaming methods (``predict_chunk``, ``predict_proba_chunk``,
 import numpy as np
 from sklearn import pipeline as _sk
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
 from sklstm._sequences import is_ragged_container
 from sklstm.preprocessing import (
@@ -27,6 +28,7 @@ from sklstm.preprocessing import (
     SpectrogramTransformer,
     TokenSequences,
 )
+from sklstm.preprocessing._embedder import _check_texts
 
 # methods of the final step that take X first, beyond sklearn's own
 SEQUENCE_METHODS = (
@@ -96,6 +98,12 @@ def _check_streams(step, transformer):
             "Embedder(output='array') pads the texts of a chunk to one length "
             "(use output='tokens' or 'list')"
         )
+    elif isinstance(transformer, Embedder) and getattr(transformer, "ngrams_", 1) > 2:
+        why = (
+            f"Embedder with ngrams_={transformer.ngrams_} puts each n-gram after "
+            "its first word, so the n-grams of more than two words that straddle "
+            "two chunks would come out of order (ngrams=2 streams)"
+        )
     if why is not None:
         raise ValueError(
             f"The pipeline cannot stream: its step {step!r} cannot transform a "
@@ -103,6 +111,36 @@ def _check_streams(step, transformer):
             "steps that treat every timestep on its own (e.g. Normaliser with "
             "statistics fitted in fit), or predict on whole sequences."
         )
+
+
+def _tail_key(step):
+    return f"{step}:last_word"
+
+
+def _embed_chunk(embedder, step, texts, state):
+    """A chunk of texts through an embedder with bigrams: each text continues
+    its stream, whose last word (kept in ``state.extra``) makes a bigram
+    with the text's first.  Returns the sequences and the streams' last
+    words, an object array (None: no word read yet)."""
+    check_is_fitted(embedder)
+    texts = _check_texts(texts)
+    tails = None
+    if state is not None:
+        key = _tail_key(step)
+        if key not in getattr(state, "extra", {}):
+            raise ValueError(
+                f"state.extra lacks {key!r}, the last word of each stream: pass "
+                "the state this pipeline returned."
+            )
+        tails = state.extra[key]
+        if len(tails) != len(texts):
+            raise ValueError(
+                f"The state covers {len(tails)} stream(s), but X_chunk holds "
+                f"{len(texts)}: give every call a chunk of each of the same "
+                "streams, in the same order (or keep one state per stream)."
+            )
+    seqs, last = embedder._embed(texts, tails)
+    return embedder._output(embedder._truncate(seqs)), np.array(last, dtype=object)
 
 
 def _is_2d(X):
@@ -135,9 +173,16 @@ def _chunk_through_final_step(name):
             Xt = Xt[:, :, None]
         for _, step, transformer in steps:
             _check_streams(step, transformer)
+        tails = {}  # the last word of each stream, for an embedder's bigrams
         for _, step, transformer in steps:
             try:
-                Xt = transformer.transform(Xt)
+                if (
+                    isinstance(transformer, Embedder)
+                    and getattr(transformer, "ngrams_", 1) > 1
+                ):
+                    Xt, tails[step] = _embed_chunk(transformer, step, Xt, state)
+                else:
+                    Xt = transformer.transform(Xt)
             except ValueError as error:
                 raise ValueError(
                     f"The pipeline's step {step!r} could not transform the chunk "
@@ -145,7 +190,15 @@ def _chunk_through_final_step(name):
                 ) from error
         if two_d and getattr(Xt, "ndim", None) == 3 and Xt.shape[2] == 1:
             Xt = Xt[:, :, 0]
-        return getattr(self._final_estimator, name)(Xt, state, **kwargs)
+        out = getattr(self._final_estimator, name)(Xt, state, **kwargs)
+        if not tails:
+            return out
+        *result, new_state = out
+        new_state.extra = {
+            **new_state.extra,
+            **{_tail_key(step): tail for step, tail in tails.items()},
+        }
+        return (*result, new_state)
 
     method.__name__ = name
     method.__doc__ = (

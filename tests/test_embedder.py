@@ -126,6 +126,92 @@ def test_min_count_auto_keeps_words_seen_once_only_for_very_short_texts():
     assert emb.min_count_ == 3
 
 
+def test_ngrams_are_tokens_after_their_first_word():
+    texts = ["how many dogs are there", "how many cats", "who is he"] * 2
+    texts += ["who was she", "what is it"]
+    emb = Embedder(ngrams=2, min_count=1, n_dims=2, random_state=0).fit(texts)
+    assert emb.ngrams_ == 2 and emb.min_count_ == 1
+    # words first (by count), then the n-grams seen at least twice
+    words, ngrams = emb.words_[: emb.n_words_], emb.words_[emb.n_words_ :]
+    assert all(" " not in w for w in words) and "she" in words
+    assert ngrams.tolist() == [
+        "how many",
+        "are there",
+        "dogs are",
+        "is he",
+        "many cats",
+        "many dogs",
+        "who is",
+    ]
+    assert emb.counts_[emb.vocabulary_["how many"]] == 4
+    assert emb.counts_[1] == 0  # every word kept; n-grams never count as '<unk>'
+    X = emb.transform(["How many dogs, who was he?"])
+    assert emb.inverse(X[0]) == [
+        "how",
+        "how many",
+        "many",
+        "many dogs",
+        "dogs",
+        "<unk>",
+        "who",
+        "was",  # 'who was' and 'was he' are not in the vocabulary: left out
+        "he",
+        "<unk>",
+    ]
+    assert emb.inverse_transform(X) == ["how many dogs <unk> who was he <unk>"]
+    # fit_transform gives what transform gives
+    Xt = emb.fit_transform(texts)
+    assert_array_equal(Xt.ids(0), emb.transform(texts[:1]).ids(0))
+    assert Xt.ids(0).tolist() == emb.transform(texts[:1]).ids(0).tolist()
+    # trigrams follow the bigram of the same first word
+    emb3 = Embedder(ngrams=3, min_count=1, n_dims=2, random_state=0).fit(texts)
+    assert emb3.inverse(emb3.transform(["how many cats"])[0]) == [
+        "how",
+        "how many",
+        "how many cats",
+        "many",
+        "many cats",
+        "cats",
+    ]
+
+
+def test_ngrams_fill_the_room_the_words_leave():
+    texts = ["a b", "a b", "a c", "a c", "d e", "d e"]
+    emb = Embedder(ngrams=2, max_tokens=7, min_count=1, n_dims=2).fit(texts)
+    assert emb.words_.tolist() == ["<pad>", "<unk>", "a", "b", "c", "d", "e"]
+    emb = Embedder(ngrams=2, max_tokens=8, min_count=1, n_dims=2).fit(texts)
+    assert emb.words_[emb.n_words_ :].tolist() == ["a b"]  # ties: a-z
+
+
+def _questions(n, seed=0):
+    """Questions of three types, told apart by their first two words."""
+    rng = np.random.RandomState(seed)
+    starts = [["how", "many"], ["who", "was"], ["what", "is"]]
+    fillers = "the a of in city river film king year first".split()
+    y = rng.randint(0, 3, n)
+    return [" ".join(starts[k] + list(rng.choice(fillers, 4))) for k in y], y
+
+
+def test_ngrams_auto_for_three_classes_or_more_on_sentences_only():
+    texts, y = _questions(200)
+    auto = Embedder(n_dims=4, random_state=0)
+    assert auto.fit(texts, y).ngrams_ == 2  # classes, sentences, learned vectors
+    assert "how many" in auto.vocabulary_
+    assert auto.transform(texts).lengths[0] > len(texts[0].split())
+    assert auto.fit(texts, y % 2).ngrams_ == 1  # two classes
+    assert auto.fit(texts).ngrams_ == 1  # no labels (a language model)
+    assert auto.fit(texts, np.linspace(0, 1, 200)).ngrams_ == 1  # regression
+    given = {w: np.ones(4) for w in "how many who was what is".split()}
+    assert Embedder(vectors=given).fit(texts, y).ngrams_ == 1
+    # phrases: words seen once kept, no n-grams
+    phrases = ["very good", "not bad", "awful"] * 33 + ["superb", "splendid"]
+    emb = Embedder(n_dims=2, random_state=0).fit(phrases, [2, 0, 1] * 33 + [2, 2])
+    assert (emb.min_count_, emb.ngrams_) == (1, 1)
+    assert emb.n_words_ == len(emb.words_)
+    assert Embedder(ngrams=1).fit(texts, y).ngrams_ == 1
+    assert Embedder(ngrams=2).fit(texts).ngrams_ == 2  # as asked
+
+
 def test_tokenisation_options():
     emb = Embedder(min_count=1, n_dims=2, random_state=0)
     words = emb.fit(["It isn't GOOD!"]).words_[2:].tolist()
@@ -340,15 +426,15 @@ def test_pipeline_learns_and_fine_tunes_the_table():
     test_texts, y_test = _reviews(200, seed=1)
     assert pipe.score(test_texts, y_test) > 0.9
     fitted_emb, fitted_clf = pipe[0], pipe[-1]
-    before = Embedder(n_dims=16, random_state=0).fit(texts, y).vectors_
+    before = clone(emb).fit(texts, y).vectors_
     assert_array_equal(fitted_emb.vectors_, before)  # the embedder is untouched
     tuned = fitted_clf.embeddings_
     changed = np.abs(tuned - before).max(axis=1) > 0
     assert changed[fitted_emb.vocabulary_["good"]]
     assert not changed[0]  # padding stays zero
-    frozen = make_pipeline(
-        Embedder(n_dims=16, trainable=False, random_state=0), clone(clf)
-    ).fit(texts, y)
+    frozen = make_pipeline(clone(emb).set_params(trainable=False), clone(clf)).fit(
+        texts, y
+    )
     assert_array_equal(frozen[-1].embeddings_, before)
 
 
@@ -434,14 +520,17 @@ def test_regressor_and_partial_fit_read_token_sequences():
     assert not np.array_equal(before, clf.embeddings_)
 
 
-def test_embedder_pickled_before_label_entries_adds_none():
+def test_embedder_pickled_before_label_entries_and_ngrams_adds_none():
     texts = ["a good film", "a bad film", "good good", "bad bad"] * 3
     emb = Embedder(n_dims=4, random_state=0).fit(texts)
     state = dict(emb.__getstate__())
-    del state["label_dims"]  # as saved before the parameter existed
+    for name in ("label_dims", "ngrams", "ngrams_", "n_words_"):
+        del state[name]  # as saved before these existed
     loaded = Embedder.__new__(Embedder)
     loaded.__setstate__(state)
     assert loaded.get_params()["label_dims"] == 0
+    assert loaded.get_params()["ngrams"] == 1
+    assert loaded.ngrams_ == 1 and loaded.n_words_ == len(emb.words_)
     np.testing.assert_array_equal(
         loaded.transform(texts).ids(0), emb.transform(texts).ids(0)
     )

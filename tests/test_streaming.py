@@ -6,6 +6,7 @@ batch prediction gives on the whole sequence (per-timestep outputs), or on
 everything read so far (per-sequence outputs), up to float32 rounding.
 """
 
+import copy
 import pickle
 import warnings
 
@@ -161,6 +162,41 @@ def test_a_text_classifier_reads_a_text_word_by_word():
             read = [" ".join(words[: start + size])]
             assert_allclose(p, pipe.predict_proba(read), **TOL)
     assert "pooled_sum" in state.extra
+
+
+def test_a_text_classifier_with_bigrams_reads_a_text_word_by_word():
+    """A stream's last word makes a bigram with the next chunk's first,
+    where the whole text has it."""
+    texts, labels = make_sentiment_texts(80, random_state=0)
+    pipe = make_pipeline(Embedder(ngrams=2, random_state=0), LSTMClassifier(6, **SMALL))
+    pipe.fit(texts, labels)
+    words = "the acting is superb but the plot is a mess".split()
+    assert len(pipe[0].transform([" ".join(words)])[0]) > len(words)
+    for size in (1, 4):
+        state = None
+        for start in range(0, len(words), size):
+            chunk = [" ".join(words[start : start + size])]
+            p, state = pipe.predict_proba_chunk(chunk, state)
+            read = [" ".join(words[: start + size])]
+            assert_allclose(p, pipe.predict_proba(read), **TOL)
+    assert "pooled_sum" in state.extra
+    assert state.extra["embedder:last_word"].tolist() == ["mess"]
+    # the state pickles with its words, and resumes the stream
+    first, state = pipe.predict_proba_chunk(["the acting is"])
+    state = pickle.loads(pickle.dumps(state))
+    p, _ = pipe.predict_proba_chunk(["superb"], state)
+    assert_allclose(p, pipe.predict_proba(["the acting is superb"]), **TOL)
+    # a state without the stream's words, or for other streams, is refused
+    bare = copy.copy(state)
+    bare.extra = {k: v for k, v in state.extra.items() if k != "embedder:last_word"}
+    with pytest.raises(ValueError, match="lacks 'embedder:last_word'"):
+        pipe.predict_proba_chunk(["superb"], bare)
+    with pytest.raises(ValueError, match="covers 1 stream"):
+        pipe.predict_proba_chunk(["superb", "dull"], state)
+    # n-grams of three words would straddle two chunks out of order
+    pipe.set_params(embedder__ngrams=3).fit(texts, labels)
+    with pytest.raises(ValueError, match="ngrams_=3"):
+        pipe.predict_proba_chunk(["the acting"])
 
 
 def test_streams_are_independent():
