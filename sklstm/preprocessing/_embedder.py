@@ -704,7 +704,8 @@ class Embedder(
         return self.words_[ids].tolist()
 
     def inverse_transform(self, X):
-        """Texts (tokens joined by spaces) of token sequences.
+        """Texts (their words joined by spaces; n-gram tokens left out) of
+        token sequences.
 
         Parameters
         ----------
