@@ -162,7 +162,6 @@ def test_ngrams_are_tokens_after_their_first_word():
     # fit_transform gives what transform gives
     Xt = emb.fit_transform(texts)
     assert_array_equal(Xt.ids(0), emb.transform(texts[:1]).ids(0))
-    assert Xt.ids(0).tolist() == emb.transform(texts[:1]).ids(0).tolist()
     # trigrams follow the bigram of the same first word
     emb3 = Embedder(ngrams=3, min_count=1, n_dims=2, random_state=0).fit(texts)
     assert emb3.inverse(emb3.transform(["how many cats"])[0]) == [

@@ -124,9 +124,8 @@ class Embedder(
         (nearer words weigh more, as in word2vec).
     max_length : int, default=None
         Keep at most the last ``max_length`` tokens (n-grams included) of
-        each text (the end
-        of a text is what an LSTM remembers best; Keras truncates the same
-        way).  ``None`` keeps every token.
+        each text (the end of a text is what an LSTM remembers best; Keras
+        truncates the same way).  ``None`` keeps every token.
     label_dims : int, default=8
         Entries appended to every word vector per class when :meth:`fit`
         gets class labels ``y`` (binary or multiclass; one set of entries
@@ -443,7 +442,6 @@ class Embedder(
         return ids
 
     def __setstate__(self, state):
-        # embedders saved before label entries existed added none
         # embedders saved before label entries existed added none, and
         # those saved before n-grams had none
         state = {"label_dims": 0, "ngrams": 1, **state}
