@@ -149,11 +149,10 @@ def test_2d_univariate_chunks(size):
     assert_allclose(np.concatenate(outs, axis=1), seq.predict(X2), **TOL)
 
 
-def test_a_text_classifier_reads_a_text_word_by_word():
-    texts, labels = make_sentiment_texts(80, random_state=0)
-    pipe = make_pipeline(Embedder(random_state=0), LSTMClassifier(6, **SMALL))
-    pipe.fit(texts, labels)  # pooling='auto': the mean, for texts
-    words = "the acting is superb but the plot is a mess".split()
+def _read_word_by_word(pipe, text):
+    """Stream ``text`` through ``pipe`` one and four words at a time, each
+    prediction checked against the text read so far; the last state."""
+    words = text.split()
     for size in (1, 4):
         state = None
         for start in range(0, len(words), size):
@@ -161,25 +160,24 @@ def test_a_text_classifier_reads_a_text_word_by_word():
             p, state = pipe.predict_proba_chunk(chunk, state)
             read = [" ".join(words[: start + size])]
             assert_allclose(p, pipe.predict_proba(read), **TOL)
-    assert "pooled_sum" in state.extra
+    return state
 
 
-def test_a_text_classifier_with_bigrams_reads_a_text_word_by_word():
-    """A stream's last word makes a bigram with the next chunk's first,
-    where the whole text has it."""
+@pytest.mark.parametrize("ngrams", [1, 2])
+def test_a_text_classifier_reads_a_text_word_by_word(ngrams):
+    """With bigrams, a stream's last word makes a bigram with the next
+    chunk's first, where the whole text has it."""
     texts, labels = make_sentiment_texts(80, random_state=0)
-    pipe = make_pipeline(Embedder(ngrams=2, random_state=0), LSTMClassifier(6, **SMALL))
-    pipe.fit(texts, labels)
-    words = "the acting is superb but the plot is a mess".split()
-    assert len(pipe[0].transform([" ".join(words)])[0]) > len(words)
-    for size in (1, 4):
-        state = None
-        for start in range(0, len(words), size):
-            chunk = [" ".join(words[start : start + size])]
-            p, state = pipe.predict_proba_chunk(chunk, state)
-            read = [" ".join(words[: start + size])]
-            assert_allclose(p, pipe.predict_proba(read), **TOL)
-    assert "pooled_sum" in state.extra
+    embedder = Embedder(ngrams=ngrams, random_state=0)
+    pipe = make_pipeline(embedder, LSTMClassifier(6, **SMALL)).fit(texts, labels)
+    text = "the acting is superb but the plot is a mess"
+    n_tokens = len(pipe[0].transform([text])[0])
+    assert n_tokens == 10 if ngrams == 1 else n_tokens > 10
+    state = _read_word_by_word(pipe, text)
+    assert "pooled_sum" in state.extra  # pooling='auto': the mean, for texts
+    if ngrams == 1:
+        assert "embedder:last_word" not in state.extra
+        return
     assert state.extra["embedder:last_word"].tolist() == ["mess"]
     # the state pickles with its words, and resumes the stream
     first, state = pipe.predict_proba_chunk(["the acting is"])
