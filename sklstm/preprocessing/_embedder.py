@@ -368,55 +368,61 @@ class Embedder(
                     "none of these (no such file)."
                 )
         texts = _check_texts(X)
-        # one pass over the words: provisional ids in order of first
-        # appearance (-1: empty text)
-        index, flat, lengths = self._count(texts, 1)
+        # one pass: provisional ids in order of first appearance (-1: empty
+        # text); n-grams are counted on these ids
+        index, flat, lengths = self._count(texts)
         counts = np.bincount(flat[flat >= 0], minlength=len(index)).tolist()
         phrases = self._phrases(counts, flat, lengths)
         self.min_count_ = (
             self.min_count if self.min_count != "auto" else (1 if phrases else 2)
         )
         self.ngrams_ = self._resolve_ngrams(y, phrases)
-        if self.ngrams_ > 1:  # a second pass, the n-grams after their first word
-            index, flat, lengths = self._count(texts, self.ngrams_)
-            counts = np.bincount(flat[flat >= 0], minlength=len(index)).tolist()
         names = list(index)
-        is_ngram = [isinstance(t, tuple) for t in names]
-
         # the words by decreasing frequency (ties: a-z), then the n-grams
         # likewise, in the room the words leave
-        def by_count(j):
-            return -counts[j], names[j]
-
         kept = sorted(
-            (
-                j
-                for j, c in enumerate(counts)
-                if not is_ngram[j] and c >= self.min_count_
-            ),
-            key=by_count,
-        )
-        self.n_words_ = 2 + min(len(kept), self.max_tokens - 2)
+            (j for j, c in enumerate(counts) if c >= self.min_count_),
+            key=lambda j: (-counts[j], names[j]),
+        )[: self.max_tokens - 2]
+        self.n_words_ = 2 + len(kept)
+        ngrams = _count_ngrams(flat, lengths, self.ngrams_)
         ngram_min = max(self.min_count_, _NGRAM_MIN_COUNT)
-        kept += sorted(
-            (j for j, c in enumerate(counts) if is_ngram[j] and c >= ngram_min),
-            key=by_count,
-        )
-        kept = kept[: self.max_tokens - 2]
+        candidates = sorted(
+            (
+                (-int(n_seen[g]), tuple(names[j] for j in flat[p : p + k]), k, g)
+                for k, (_, starts, n_seen) in enumerate(ngrams, start=2)
+                for g in np.flatnonzero(n_seen >= ngram_min)
+                for p in (starts[g],)
+            ),
+            key=lambda t: t[:2],
+        )[: self.max_tokens - self.n_words_]
         self.words_ = np.array(
-            [PAD, UNK] + [_token_name(names[j]) for j in kept], dtype=object
+            [PAD, UNK]
+            + [names[j] for j in kept]
+            + [" ".join(t[1]) for t in candidates],
+            dtype=object,
         )
         self.vocabulary_ = {w: i for i, w in enumerate(self.words_)}
         n_tokens = len(self.words_)
         self.counts_ = np.zeros(n_tokens, dtype=np.int64)
-        self.counts_[2:] = [counts[j] for j in kept]
-        n_word_tokens = sum(c for c, g in zip(counts, is_ngram, strict=True) if not g)
-        self.counts_[1] = n_word_tokens - self.counts_[2 : self.n_words_].sum()
-        # out of vocabulary: a word is '<unk>', an n-gram is left out (-1);
-        # the last slot is an empty text's '<unk>'
-        remap = np.array([-1 if g else 1 for g in is_ngram] + [1], dtype=np.int32)
-        remap[kept] = np.arange(2, n_tokens, dtype=np.int32)
-        flat, lengths = _drop_left_out(remap[flat], lengths)
+        self.counts_[2 : self.n_words_] = [counts[j] for j in kept]
+        self.counts_[self.n_words_ :] = [-t[0] for t in candidates]
+        self.counts_[1] = sum(counts) - self.counts_[2 : self.n_words_].sum()
+        # each position: its word ('<unk>' out of the vocabulary; the last
+        # slot is an empty text's), then the n-grams starting there (-1,
+        # left out, where none or out of the vocabulary)
+        remap = np.ones(len(index) + 1, dtype=np.int32)
+        remap[kept] = np.arange(2, self.n_words_, dtype=np.int32)
+        slots = np.full((len(flat), self.ngrams_), -1, dtype=np.int32)
+        slots[:, 0] = remap[flat]
+        for k, (index_k, _, n_seen) in enumerate(ngrams, start=2):
+            ngram_ids = np.full(len(n_seen), -1, dtype=np.int32)
+            for i, (_, _, k_, g) in enumerate(candidates, start=self.n_words_):
+                if k_ == k:
+                    ngram_ids[g] = i
+            at = index_k >= 0
+            slots[at, k - 1] = ngram_ids[index_k[at]]
+        flat, lengths = _drop_left_out(slots.ravel(), lengths * self.ngrams_)
         ids = TokenSequences._from_flat(
             flat, lengths, np.empty((n_tokens, 0), _DTYPE), self.trainable
         )
@@ -449,17 +455,14 @@ class Embedder(
             state.update(ngrams_=1, n_words_=len(state["words_"]))
         super().__setstate__(state)
 
-    def _count(self, texts, n):
-        """Tokenise: provisional ids of the tokens (words, and with ``n > 1``
-        each word's n-grams up to ``n`` words after it, as tuples) in order
-        of first appearance, flat (-1 for an empty text), and the number of
-        tokens of each text."""
+    def _count(self, texts):
+        """Tokenise: provisional ids of the words in order of first
+        appearance, flat (-1 for an empty text), and the number of words of
+        each text."""
         index, flat, lengths = {}, array("i"), np.empty(len(texts), np.intp)
         tokenize, lower = self._tokenizer(), self.lowercase
         for i, text in enumerate(texts):
             tokens = tokenize(text.lower() if lower else text)
-            if n > 1:
-                tokens = _with_ngrams(tokens, n)
             lengths[i] = len(tokens) or 1
             if tokens:
                 flat.extend([index.setdefault(t, len(index)) for t in tokens])
@@ -789,6 +792,35 @@ def _with_ngrams(words, n):
         out.extend(
             tuple(words[i : i + k]) for k in range(2, min(n, len(words) - i) + 1)
         )
+    return out
+
+
+def _count_ngrams(flat, lengths, n):
+    """The n-grams of 2 to ``n`` words in concatenated word ids (-1: an
+    empty text), counted without building them: for each length ``k``, the
+    dense index of the k-gram that starts at each position (-1 where its
+    text has fewer than ``k`` words left), the first position of each
+    distinct k-gram, and how often each occurs."""
+    out = []
+    end = np.repeat(np.cumsum(lengths), lengths)  # where each position's text ends
+    pos = np.arange(len(flat))
+    code, base = flat.astype(np.int64), int(flat.max(initial=0)) + 1
+    for k in range(2, n + 1):
+        # a k-gram is the (k-1)-gram at p and the word at p + k - 1; its
+        # code stays below len(flat) * base < 2**62
+        at = np.flatnonzero(pos + k <= end)
+        if len(at) == 0:
+            out.append((np.full(len(flat), -1), np.empty(0, np.intp), np.empty(0)))
+            continue
+        _, first, inverse, n_seen = np.unique(
+            code[at] * base + flat[at + k - 1],
+            return_index=True,
+            return_inverse=True,
+            return_counts=True,
+        )
+        code = np.full(len(flat), -1, dtype=np.int64)
+        code[at] = inverse.ravel()
+        out.append((code, at[first], n_seen))
     return out
 
 
