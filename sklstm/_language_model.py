@@ -761,6 +761,14 @@ class LSTMLanguageModel(BaseEstimator):
                 "make_pipeline(Embedder(), LSTMLanguageModel()); got "
                 f"{type(X).__name__}."
             )
+        n_words = getattr(X, "_n_words", None)
+        if n_words is not None:
+            raise ValueError(
+                "LSTMLanguageModel predicts words, but X holds n-gram tokens too "
+                f"(the ids from {n_words}): it comes from an Embedder with "
+                "ngrams_ > 1.  Use Embedder(ngrams=1) (or 'auto', which gives "
+                "words only without class labels)."
+            )
         if reset:
             if X.n_tokens <= _UNK + 1:
                 raise ValueError(

@@ -239,9 +239,12 @@ class TokenSequences:
             if len(index)
             else np.zeros(0, np.int32)
         )
-        return TokenSequences._from_flat(
+        out = TokenSequences._from_flat(
             flat, lengths, self.vectors, self.trainable, self.words
         )
+        # ids from it are n-grams (set by Embedder; None: words only)
+        out._n_words = getattr(self, "_n_words", None)
+        return out
 
     def to_list(self):
         """The vectors of each text: a list of ``(T_i, n_dims)`` arrays."""

@@ -369,3 +369,15 @@ def test_without_validation_the_kept_epoch_is_named_by_its_training_loss(
     messages = " ".join(str(w.message) for w in caught)
     assert lm.n_iter_ >= 1
     assert "(the best training loss" in messages and "validation" not in messages
+
+
+def test_token_sequences_with_ngrams_are_refused():
+    texts = ["how many dogs are there", "how many cats are there"] * 5
+    tokens = Embedder(ngrams=2, vectors="random", n_dims=4).fit_transform(texts)
+    with pytest.raises(ValueError, match="n-gram tokens"):
+        LSTMLanguageModel(4, max_iter=1).fit(tokens)
+    with pytest.raises(ValueError, match="n-gram tokens"):
+        LSTMLanguageModel(4, max_iter=1).fit(tokens[:3])  # a slice keeps the mark
+    words = Embedder(vectors="random", n_dims=4).fit_transform(texts)
+    assert words._n_words is None
+    LSTMLanguageModel(4, max_iter=1).fit(words)  # 'auto' without labels: words

@@ -637,6 +637,8 @@ class Embedder(
 
     def _output(self, tokens):
         tokens.words = self.words_
+        n_grams = self.n_words_ < len(self.words_)
+        tokens._n_words = self.n_words_ if n_grams else None
         if self.output == "list":
             return tokens.to_list()
         if self.output == "array":
