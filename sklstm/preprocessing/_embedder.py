@@ -387,15 +387,13 @@ class Embedder(
         self.n_words_ = 2 + len(kept)
         ngrams = _count_ngrams(flat, lengths, self.ngrams_)
         ngram_min = max(self.min_count_, _NGRAM_MIN_COUNT)
-        candidates = sorted(
-            (
-                (-int(n_seen[g]), tuple(names[j] for j in flat[p : p + k]), k, g)
-                for k, (_, starts, n_seen) in enumerate(ngrams, start=2)
-                for g in np.flatnonzero(n_seen >= ngram_min)
-                for p in (starts[g],)
-            ),
-            key=lambda t: t[:2],
-        )[: self.max_tokens - self.n_words_]
+        candidates = []  # (-count, words, k, index among the k-grams)
+        for k, (_, starts, n_seen) in enumerate(ngrams, start=2):
+            for g in np.flatnonzero(n_seen >= ngram_min):
+                words = tuple(names[j] for j in flat[starts[g] : starts[g] + k])
+                candidates.append((-int(n_seen[g]), words, k, g))
+        candidates.sort(key=lambda t: t[:2])
+        del candidates[self.max_tokens - self.n_words_ :]
         self.words_ = np.array(
             [PAD, UNK]
             + [names[j] for j in kept]
