@@ -19,7 +19,6 @@ same for the streaming methods (``predict_chunk``, ``predict_proba_chunk``,
 import numpy as np
 from sklearn import pipeline as _sk
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
 
 from sklstm._sequences import is_ragged_container
 from sklstm.preprocessing import (
@@ -28,7 +27,6 @@ from sklstm.preprocessing import (
     SpectrogramTransformer,
     TokenSequences,
 )
-from sklstm.preprocessing._embedder import _check_texts
 
 # methods of the final step that take X first, beyond sklearn's own
 SEQUENCE_METHODS = (
@@ -121,9 +119,7 @@ def _embed_chunk(embedder, step, texts, state):
     """A chunk of texts through an embedder with bigrams: each text continues
     its stream, whose last word (kept in ``state.extra``) makes a bigram
     with the text's first.  Returns the sequences and the streams' last
-    words, an object array (None: no word read yet)."""
-    check_is_fitted(embedder)
-    texts = _check_texts(texts)
+    words."""
     tails = None
     if state is not None:
         key = _tail_key(step)
@@ -133,14 +129,7 @@ def _embed_chunk(embedder, step, texts, state):
                 "the state this pipeline returned."
             )
         tails = state.extra[key]
-        if len(tails) != len(texts):
-            raise ValueError(
-                f"The state covers {len(tails)} stream(s), but X_chunk holds "
-                f"{len(texts)}: give every call a chunk of each of the same "
-                "streams, in the same order (or keep one state per stream)."
-            )
-    seqs, last = embedder._embed(texts, tails)
-    return embedder._output(embedder._truncate(seqs)), np.array(last, dtype=object)
+    return embedder._transform_chunk(texts, tails)
 
 
 def _is_2d(X):

@@ -397,7 +397,7 @@ class Embedder(
         self.words_ = np.array(
             [PAD, UNK]
             + [names[j] for j in kept]
-            + [" ".join(t[1]) for t in candidates],
+            + [_token_name(t[1]) for t in candidates],
             dtype=object,
         )
         self.vocabulary_ = {w: i for i, w in enumerate(self.words_)}
@@ -413,13 +413,14 @@ class Embedder(
         remap[kept] = np.arange(2, self.n_words_, dtype=np.int32)
         slots = np.full((len(flat), self.ngrams_), -1, dtype=np.int32)
         slots[:, 0] = remap[flat]
-        for k, (index_k, _, n_seen) in enumerate(ngrams, start=2):
-            ngram_ids = np.full(len(n_seen), -1, dtype=np.int32)
-            for i, (_, _, k_, g) in enumerate(candidates, start=self.n_words_):
-                if k_ == k:
-                    ngram_ids[g] = i
+        ngram_ids = [
+            np.full(len(n_seen), -1, dtype=np.int32) for _, _, n_seen in ngrams
+        ]
+        for i, (_, _, k, g) in enumerate(candidates, start=self.n_words_):
+            ngram_ids[k - 2][g] = i
+        for k, (index_k, _, _) in enumerate(ngrams, start=2):
             at = index_k >= 0
-            slots[at, k - 1] = ngram_ids[index_k[at]]
+            slots[at, k - 1] = ngram_ids[k - 2][index_k[at]]
         flat, lengths = _drop_left_out(slots.ravel(), lengths * self.ngrams_)
         ids = TokenSequences._from_flat(
             flat, lengths, np.empty((n_tokens, 0), _DTYPE), self.trainable
@@ -490,22 +491,17 @@ class Embedder(
     def _label_ratios(self, ids, y, n_samples):
         """Log-count ratios of the tokens for the classes of ``y``, or None
         (no labels, no class labels, or ``label_dims=0``)."""
-        if y is None or self.label_dims == 0:
-            return None
-        try:
-            kind = type_of_target(y)
-        except ValueError:  # e.g. label sequences for tagging
-            return None
-        if kind not in ("binary", "multiclass"):
+        n_classes = _n_classes(y)
+        if n_classes == 0 or self.label_dims == 0:
             return None
         y = np.asarray(y)
         if len(y) != n_samples:
             raise ValueError(
                 f"y has {len(y)} labels for {n_samples} texts; pass one label per text."
             )
-        classes, y = np.unique(y, return_inverse=True)
-        if len(classes) < 2:  # nothing to compare a class with (the ratio is 0/0)
+        if n_classes < 2:  # nothing to compare a class with (the ratio is 0/0)
             return None
+        _, y = np.unique(y, return_inverse=True)
         n_class = np.bincount(y).astype(np.float64)
         # texts of each class containing each token (a token counts once per text)
         text = np.repeat(np.arange(n_samples), ids.lengths)
@@ -596,9 +592,22 @@ class Embedder(
             ``(T_i, n_dims)`` arrays (``'list'``), or a padded
             ``(n_samples, T, n_dims)`` array (``'array'``).
         """
+        return self._transform_chunk(X)[0]
+
+    def _transform_chunk(self, X, tails=None):
+        """:meth:`transform`, the texts continuing streams whose last words
+        are ``tails`` (see :meth:`_embed`); also returns the streams' new
+        last words (an object array, None where no word was read yet)."""
         check_is_fitted(self)
-        seqs, _ = self._embed(_check_texts(X))
-        return self._output(self._truncate(seqs))
+        texts = _check_texts(X)
+        if tails is not None and len(tails) != len(texts):
+            raise ValueError(
+                f"The state covers {len(tails)} stream(s), but X_chunk holds "
+                f"{len(texts)}: give every call a chunk of each of the same "
+                "streams, in the same order (or keep one state per stream)."
+            )
+        seqs, last = self._embed(texts, tails)
+        return self._output(self._truncate(seqs)), np.array(last, dtype=object)
 
     def _embed(self, texts, tails=None):
         """Token ids of texts; with ``tails`` (the last word read of each
@@ -809,9 +818,6 @@ def _count_ngrams(flat, lengths, n):
         # a k-gram is the (k-1)-gram at p and the word at p + k - 1; its
         # code stays below len(flat) * base < 2**62
         at = np.flatnonzero(pos + k <= end)
-        if len(at) == 0:
-            out.append((np.full(len(flat), -1), np.empty(0, np.intp), np.empty(0)))
-            continue
         _, first, inverse, n_seen = np.unique(
             code[at] * base + flat[at + k - 1],
             return_index=True,
@@ -841,12 +847,13 @@ def _drop_left_out(flat, lengths):
 
 
 def _n_classes(y):
-    """The number of classes of ``y``: 0 for no labels or continuous ones."""
+    """The number of classes of ``y``: 0 for no labels, continuous ones or
+    anything else that is not one class label per text."""
     if y is None:
         return 0
     try:
         kind = type_of_target(y)
-    except ValueError:
+    except ValueError:  # e.g. label sequences for tagging
         return 0
     if kind not in ("binary", "multiclass"):
         return 0
