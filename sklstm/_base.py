@@ -542,7 +542,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.coefs_ = net.get_coefs()
         self.embeddings_ = None if net.table is None else net.get_embeddings()
         self._optimizers = [o if o is None else o.to(np) for o in opts]
+        self._fit_beside_network(seqs, Y, sw, first_call, incremental)
         return self
+
+    def _fit_beside_network(self, seqs, Y, sw, first_call, incremental):
+        """What the estimator fits beside its network once the network is
+        trained (the classifier's bag of vectors); nothing by default."""
 
     def _new_optimizers(self, net):
         """Optimizers of the flat parameters and of the token table (None

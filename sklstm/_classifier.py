@@ -10,6 +10,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from sklstm import _bag
 from sklstm._backend import follows_input_namespace, get_namespace, to_namespace_of
 from sklstm._base import (
     BaseLSTM,
@@ -101,6 +102,17 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         ('last'), so that windows of a time series in time order are
         validated on the most recent period instead of on windows drawn
         from between (and overlapping) the training windows.
+    bag : 'auto' or bool, default='auto'
+        Also fit a bag of vectors beside the network: a
+        :class:`~sklearn.linear_model.LogisticRegression` on each text's
+        mean token vector (its :class:`Embedder` vectors, read as fastText
+        reads a text), whose class scores are averaged with the network's
+        (the geometric mean of both models' probabilities).  'auto' (True)
+        fits it for token input with one label per text, and never for
+        other sequences; ``fit`` fits it after the network, ``partial_fit``
+        leaves it as the last ``fit`` left it.  Streaming, the prediction
+        after each step and ONNX export include it.  See
+        :ref:`text_guide`.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, shuffling, the validation split and dropout: an int
         makes fits repeatable bit for bit.
@@ -154,6 +166,15 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         order (i, f, g, o): one dict per LSTM layer (``weight_ih``,
         ``weight_hh``, ``bias_ih``, ``bias_hh``, plus ``*_reverse`` when
         bidirectional), then one for the head (``weight``, ``bias``).
+    bag_ : bool
+        Whether a bag of vectors is averaged into the scores (``bag``
+        resolved).
+    bag_token_scores_ : ndarray of shape (n_tokens, n_classes) or None
+        The bag's logistic regression as class scores per token: a text's
+        bag scores are the mean of its tokens' rows plus
+        ``bag_intercept_`` (None without a bag).
+    bag_intercept_ : ndarray of shape (n_classes,) or None
+        The bag's intercept, per class.
 
     See Also
     --------
@@ -185,6 +206,7 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         **BaseLSTM._parameter_constraints,
         **HeadMixin._head_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "bag": [StrOptions({"auto"}), "boolean"],
     }
     _loss = LOSSES["cross_entropy"]
 
@@ -210,6 +232,7 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         validation_fraction=0.1,
         validation_split="random",
         class_weight=None,
+        bag="auto",
         random_state=None,
         warm_start=False,
         verbose=0,
@@ -242,6 +265,14 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         self.return_sequences = return_sequences
         self.pooling = pooling
         self.class_weight = class_weight
+        self.bag = bag
+
+    def __setstate__(self, state):
+        # classifiers saved before the bag of vectors have none
+        state = {"bag": False, **state}
+        if "coefs_" in state and "bag_" not in state:
+            state.update(bag_=False, bag_token_scores_=None, bag_intercept_=None)
+        super().__setstate__(state)
 
     # ---------------------------------------------------------------- fit
     @keeps_state_on_error
@@ -310,6 +341,12 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
                     "class_weight='balanced' is not supported by partial_fit; pass a "
                     "dict of class weights."
                 )
+            if self.bag is True:
+                raise ValueError(
+                    "bag=True needs fit: partial_fit trains the network only (a "
+                    "model fitted with a bag keeps it through later partial_fit "
+                    "calls).  Use bag='auto' or False, or call fit first."
+                )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _is_sequence_target(self, y, seqs):
@@ -337,6 +374,14 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
             labels = flat = column_or_1d(y, warn=True)
             check_lengths_match(seqs, labels)
         check_classification_targets(flat)
+        if self.bag is True and (seqs.tokens is None or sequence):
+            what = "per-timestep labels" if sequence else "input that is not texts"
+            raise ValueError(
+                "bag=True averages a logistic regression on each text's mean "
+                "token vector into the class scores: it needs token sequences "
+                f"(an Embedder's output) and one label per text; got {what}.  "
+                "Use bag='auto' or False."
+            )
         if first_call:
             self.classes_ = np.unique(flat if classes is None else np.asarray(classes))
             if len(self.classes_) < 2:
@@ -365,6 +410,70 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         if sequence:
             Y[np.arange(Y.shape[1])[None, :] >= seqs.lengths[:, None]] = 0
         return Y.astype(np.intp), sequence
+
+    def _fit_beside_network(self, seqs, Y, sw, first_call, incremental):
+        """Resolve ``bag_`` and fit the bag of vectors (``fit`` only; a
+        ``partial_fit`` leaves the bag as the last ``fit`` left it)."""
+        if incremental:
+            if first_call:
+                self.bag_, self.bag_token_scores_, self.bag_intercept_ = (
+                    False,
+                    None,
+                    None,
+                )
+            return
+        tokens = seqs.tokens
+        self.bag_ = bool(self.bag) and tokens is not None and not self._sequence_targets
+        if not self.bag_:
+            self.bag_token_scores_ = self.bag_intercept_ = None
+            return
+        extra = self._element_weights(Y)
+        weights = sw if extra is None else sw * extra
+        self.bag_token_scores_, self.bag_intercept_ = _bag.fit_bag(
+            tokens.vectors,
+            seqs.data,
+            seqs.offsets,
+            seqs.lengths,
+            Y,
+            weights,
+            self.n_outputs_,
+        )
+
+    def _raw_scores(self, seqs, idx=None, *, net=None, xp=np, flat=False):
+        S = super()._raw_scores(seqs, idx, net=net, xp=xp, flat=flat)
+        if net is not None or not getattr(self, "bag_", False):
+            return S  # a fit's validation scores the network alone
+        if idx is None:
+            idx = np.arange(seqs.n_samples)
+        bag = _bag.bag_scores(
+            self.bag_token_scores_,
+            self.bag_intercept_,
+            seqs.data,
+            seqs.offsets[idx],
+            seqs.lengths[idx],
+        )
+        return _bag.combine(S, bag)
+
+    def _stream_tag(self):
+        tag = super()._stream_tag()
+        return tag + "+bag" if getattr(self, "bag_", False) else tag
+
+    def _stream_scores_on(self, net, seqs, state, xp):
+        seqs, S, new = super()._stream_scores_on(net, seqs, state, xp)
+        if not getattr(self, "bag_", False):
+            return seqs, S, new
+        total = _bag.step_sums(
+            self.bag_token_scores_, seqs.data, seqs.offsets, seqs.lengths
+        )
+        if state is not None:
+            if "bag_sum" not in state.extra:
+                raise ValueError(
+                    "state.extra lacks ['bag_sum']; pass the state as returned."
+                )
+            total += state.extra["bag_sum"]
+        new.extra["bag_sum"] = total
+        bag = total / new.n_steps + self.bag_intercept_
+        return seqs, _bag.combine(S, bag), new
 
     def _compute_class_weights(self, flat):
         if self.class_weight is None:

@@ -34,6 +34,8 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from sklstm._bag import BAG_WEIGHT
+
 __all__ = ["make_feed", "to_onnx"]
 
 #: The opset :func:`to_onnx` targets by default: onnxruntime 1.13 and later
@@ -469,6 +471,8 @@ def to_onnx(
     else:
         top, finals = _network(g, x, lens, layers, cell, D, init if states else None)
         scores, shape = _head(g, est, top, finals[-1][0], lens, n_steps, head)
+        if getattr(est, "bag_", False):
+            scores = _bag(g, est, X, lens, n_steps, scores)
         if window is not None:
             k = window.target_feature if n_in > 1 else 0  # 2-D X: one feature
             outputs = _window_outputs(g, est, scores, shape, window_stats, k)
@@ -771,6 +775,26 @@ def _head(g, est, top, top_h, lens, n_steps, head):
         shape = ["batch", K]
     scores = g.op("Add", [g.op("MatMul", [feat, weight]), bias], "scores")
     return scores, shape
+
+
+def _bag(g, est, ids, lens, n_steps, scores):
+    """A classifier's scores with its bag of vectors averaged in: the mean
+    of the texts' token score rows plus the intercept (``bag=True``)."""
+    TP = g.onnx.TensorProto
+    table = g.const(est.bag_token_scores_.astype(np.float32), "bag_token_scores")
+    rows = g.op("Gather", [table, ids], "bag_rows", axis=0)  # (B, T, K)
+    valid = g.valid_steps(lens, n_steps, "bt")
+    valid = g.op("Unsqueeze", [valid, g.const(np.array([2]), "axis")])
+    zero = g.const(np.float32(0.0), "zero_f32")
+    total = g.reduce("ReduceSum", g.op("Where", [valid, rows, zero]), [1], keepdims=0)
+    count = g.op("Unsqueeze", [g.cast(lens, TP.FLOAT), g.const(np.array([1]), "axis")])
+    intercept = g.const(est.bag_intercept_.astype(np.float32), "bag_intercept")
+    bag = g.op("Add", [g.op("Div", [total, count]), intercept], "bag_scores")
+    w = g.const(np.float32(BAG_WEIGHT), "bag_weight")
+    w_net = g.const(np.float32(1 - BAG_WEIGHT), "network_weight")
+    return g.op(
+        "Add", [g.op("Mul", [scores, w_net]), g.op("Mul", [bag, w])], "mixed_scores"
+    )
 
 
 def _detector(g, est, x, lens, n_steps, cell):

@@ -308,6 +308,7 @@ def test_token_input():
     y = np.array([int((i < 6).sum() > len(i) / 2) for i in ids])
     X = TokenSequences(ids, vectors)
     clf = LSTMClassifier(5, max_iter=3, random_state=0).fit(X, y)
+    assert clf.bag_  # the graph averages in the bag of vectors
     proto = to_onnx(clf)
     assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64
     out = run(proto, X[:15])

@@ -1,0 +1,186 @@
+"""The bag of vectors beside a text classifier's network (sklstm/_bag.py and
+LSTMClassifier(bag=...))."""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.linear_model import LogisticRegression
+
+from sklstm import Embedder, LSTMClassifier, TokenSequences
+from sklstm._bag import bag_scores, fit_bag, mean_vectors, step_sums
+from sklstm.datasets import make_sentiment_texts
+from sklstm.pipeline import make_pipeline
+
+SMALL = dict(max_iter=3, random_state=0)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _tokens(n=60, n_tokens=15, dims=4, seed=0):
+    rng = np.random.RandomState(seed)
+    vectors = rng.normal(size=(n_tokens, dims)).astype(np.float32)
+    ids = [rng.randint(1, n_tokens, size=rng.randint(1, 9)) for _ in range(n)]
+    return TokenSequences(ids, vectors), ids, vectors
+
+
+def _flat(X):
+    return X._ids, X.offsets, X.lengths
+
+
+def test_mean_vectors_and_step_sums_match_a_loop():
+    X, ids, vectors = _tokens()
+    means = mean_vectors(vectors, *_flat(X))
+    assert_allclose(means, [vectors[i].mean(0) for i in ids], rtol=1e-6)
+    table = vectors[:, :3]
+    sums = step_sums(table, *_flat(X))
+    assert_allclose(sums, [table[i].sum(0) for i in ids], rtol=1e-5)
+    # sequences given by any offsets and lengths: prefixes of the first one
+    flat, offsets, lengths = _flat(X)
+    L = lengths[0]
+    pre = step_sums(table, flat, np.zeros(L, np.intp), np.arange(1, L + 1))
+    assert_allclose(pre, np.cumsum(table[ids[0]], axis=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_token_table_is_the_logistic_regression(n_classes):
+    """softmax(intercept + mean of the texts' token rows) is the logistic
+    regression's predict_proba on the mean vectors."""
+    X, ids, vectors = _tokens()
+    y = np.arange(len(ids)) % n_classes
+    w = np.linspace(0.5, 2.0, len(ids))
+    table, intercept = fit_bag(vectors, *_flat(X), y, w, n_classes)
+    assert table.shape == (len(vectors), n_classes) and table.dtype == np.float32
+    S = bag_scores(table, intercept, *_flat(X))
+    P = np.exp(S - S.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    means = np.array([vectors[i].mean(0) for i in ids], dtype=np.float64)
+    lr = LogisticRegression(max_iter=1000).fit(means, y, sample_weight=w)
+    assert_allclose(P, lr.predict_proba(means), atol=1e-5)
+
+
+def test_auto_bags_texts_only():
+    texts, labels = make_sentiment_texts(80, random_state=0)
+    pipe = make_pipeline(Embedder(random_state=0), LSTMClassifier(6, **SMALL))
+    clf = pipe.fit(texts, labels)[-1]
+    assert clf.bag_
+    assert clf.bag_token_scores_.shape == (len(pipe[0].vectors_), 2)
+    assert clf.bag_intercept_.shape == (2,)
+    rng = np.random.RandomState(0)
+    dense = LSTMClassifier(4, **SMALL).fit(
+        rng.normal(size=(20, 5, 2)), np.arange(20) % 2
+    )
+    assert dense.bag_ is False and dense.bag_token_scores_ is None
+
+
+def test_the_probabilities_are_the_geometric_mean_of_both_models():
+    texts, labels = make_sentiment_texts(80, random_state=0)
+    pipe = make_pipeline(Embedder(random_state=0), LSTMClassifier(6, **SMALL))
+    pipe.fit(texts, labels)
+    clf, X = pipe[-1], pipe[0].transform(texts[:20])
+    P = clf.predict_proba(X)
+    clf.bag_ = False
+    net = clf.predict_proba(X)
+    clf.bag_ = True
+    S = bag_scores(clf.bag_token_scores_, clf.bag_intercept_, *_flat(X))
+    bag = np.exp(S - S.max(1, keepdims=True))
+    bag /= bag.sum(1, keepdims=True)
+    expected = np.sqrt(net * bag)
+    expected /= expected.sum(1, keepdims=True)
+    assert_allclose(P, expected, atol=1e-5)
+    assert not np.allclose(P, net, atol=1e-3)
+    # every other reading agrees: labels, each prefix's last step, score
+    assert_allclose(clf.predict_proba_steps(X)[3][-1], P[3], atol=1e-5)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[P.argmax(1)])
+
+
+def test_bag_false_is_the_network_alone():
+    texts, labels = make_sentiment_texts(80, random_state=0)
+    X = Embedder(random_state=0).fit(texts, labels).transform(texts)
+    on = LSTMClassifier(6, **SMALL).fit(X, labels)
+    off = LSTMClassifier(6, bag=False, **SMALL).fit(X, labels)
+    assert off.bag_ is False and off.bag_token_scores_ is None
+    # the same network, trained the same way
+    for a, b in zip(on.coefs_, off.coefs_, strict=True):
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k])
+    on.bag_ = False
+    assert_allclose(on.predict_proba(X), off.predict_proba(X))
+
+
+def test_bag_true_refuses_what_it_cannot_read():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 5, 2)), np.arange(20) % 2
+    with pytest.raises(ValueError, match="bag=True .* needs token sequences"):
+        LSTMClassifier(4, bag=True, **SMALL).fit(X, y)
+    tokens, ids, _ = _tokens(20)
+    steps = [np.arange(len(i)) % 2 for i in ids]
+    with pytest.raises(ValueError, match="got per-timestep labels"):
+        LSTMClassifier(4, bag=True, **SMALL).fit(tokens, steps)
+    with pytest.raises(ValueError, match="bag=True needs fit"):
+        LSTMClassifier(4, bag=True, **SMALL).partial_fit(tokens, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="bag"):
+        LSTMClassifier(4, bag="yes").fit(tokens, y)
+
+
+def test_partial_fit_trains_the_network_and_keeps_the_bag():
+    X, ids, _ = _tokens(40)
+    y = np.arange(40) % 2
+    first = LSTMClassifier(4, **SMALL).partial_fit(X, y, classes=[0, 1])
+    assert first.bag_ is False  # a first partial_fit fits no bag
+    clf = LSTMClassifier(4, **SMALL).fit(X, y)
+    table = clf.bag_token_scores_.copy()
+    before = clf.coefs_[-1]["weight"].copy()
+    clf.partial_fit(X, y)
+    assert clf.bag_
+    np.testing.assert_array_equal(clf.bag_token_scores_, table)
+    assert not np.array_equal(clf.coefs_[-1]["weight"], before)
+
+
+def test_the_bag_uses_the_sample_and_class_weights():
+    X, ids, vectors = _tokens(60)
+    y = np.arange(60) % 2
+    w = np.where(np.arange(60) < 30, 1.0, 0.0)
+    clf = LSTMClassifier(4, class_weight={0: 1.0, 1: 3.0}, **SMALL)
+    clf.fit(X, y, sample_weight=w)
+    table, intercept = fit_bag(vectors, *_flat(X), y, w * np.where(y == 1, 3.0, 1.0), 2)
+    assert_allclose(clf.bag_token_scores_, table, atol=1e-6)
+    assert_allclose(clf.bag_intercept_, intercept, atol=1e-9)
+
+
+def test_a_classifier_saved_before_the_bag_loads_without_one():
+    X, _, _ = _tokens(40)
+    y = np.arange(40) % 2
+    clf = LSTMClassifier(4, bag=False, **SMALL).fit(X, y)
+    state = clf.__getstate__()
+    for key in ("bag", "bag_", "bag_token_scores_", "bag_intercept_"):
+        state.pop(key)
+    old = LSTMClassifier.__new__(LSTMClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["bag"] is False and old.bag_ is False
+    assert_allclose(old.predict_proba(X), clf.predict_proba(X))
+    assert_allclose(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X), clf.predict_proba(X)
+    )
+
+
+def test_a_stream_carries_the_bag_and_reads_as_the_whole_text():
+    X, ids, _ = _tokens(30)
+    y = np.arange(30) % 2
+    clf = LSTMClassifier(4, **SMALL).fit(X, y)
+    ids = [i for i in ids if len(i) >= 2][:3]
+
+    def chunk(a, b):
+        return TokenSequences([i[a:b] for i in ids], X.vectors)
+
+    _, state = clf.predict_proba_chunk(chunk(0, 1))
+    p, after = clf.predict_proba_chunk(chunk(1, 2), state)
+    assert_allclose(p, clf.predict_proba(chunk(0, 2)), atol=1e-5)
+    assert after.extra["bag_sum"].shape == (3, 2)
+    state.extra = {k: v for k, v in state.extra.items() if k != "bag_sum"}
+    with pytest.raises(ValueError, match="lacks \\['bag_sum'\\]"):
+        clf.predict_proba_chunk(chunk(1, 2), state)
+    # a model without a bag refuses the state of one with it
+    clf.bag_ = False
+    with pytest.raises(ValueError, match="another model"):
+        clf.predict_proba_chunk(chunk(1, 2), after)
