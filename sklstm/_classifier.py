@@ -416,11 +416,8 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         ``partial_fit`` leaves the bag as the last ``fit`` left it)."""
         if incremental:
             if first_call:
-                self.bag_, self.bag_token_scores_, self.bag_intercept_ = (
-                    False,
-                    None,
-                    None,
-                )
+                self.bag_ = False
+                self.bag_token_scores_ = self.bag_intercept_ = None
             return
         tokens = seqs.tokens
         self.bag_ = bool(self.bag) and tokens is not None and not self._sequence_targets
