@@ -26,14 +26,9 @@ BAG_WEIGHT = 0.5
 
 def mean_vectors(vectors, ids, offsets, lengths):
     """Each sequence's mean row of ``vectors`` (n, F) over the ids
-    ``ids[offsets[i] : offsets[i] + lengths[i]]``, through a sparse
-    averaging matrix (no (n_tokens, F) copy)."""
-    n = len(lengths)
-    rows = np.repeat(np.arange(n), lengths)
-    cols = ids[_positions(offsets, lengths)]
-    weights = np.repeat(1.0 / lengths, lengths)
-    A = sp.csr_matrix((weights, (rows, cols)), shape=(n, vectors.shape[0]))
-    return np.asarray(A @ np.asarray(vectors, dtype=np.float64))
+    ``ids[offsets[i] : offsets[i] + lengths[i]]``, in float64."""
+    weights = np.repeat(1.0 / np.asarray(lengths), lengths)
+    return _gather_sums(vectors, ids, offsets, lengths, weights)
 
 
 def fit_bag(vectors, ids, offsets, lengths, y, sample_weight, n_classes):
@@ -57,11 +52,7 @@ def fit_bag(vectors, ids, offsets, lengths, y, sample_weight, n_classes):
 def step_sums(token_scores, ids, offsets, lengths):
     """The sum of the tokens' score rows over each sequence (n, K), in
     float64."""
-    steps = token_scores[ids[_positions(offsets, lengths)]].astype(np.float64)
-    ends = np.cumsum(lengths)
-    total = np.zeros((steps.shape[0] + 1, steps.shape[1]))
-    np.cumsum(steps, axis=0, out=total[1:])
-    return total[ends] - total[ends - lengths]
+    return _gather_sums(token_scores, ids, offsets, lengths, 1.0)
 
 
 def bag_scores(token_scores, intercept, ids, offsets, lengths):
@@ -76,10 +67,16 @@ def combine(network_scores, bag):
     return mixed.astype(network_scores.dtype)
 
 
-def _positions(offsets, lengths):
-    """Indices into the flat ids of every step of every sequence, in order."""
+def _gather_sums(table, ids, offsets, lengths, weights):
+    """Each sequence's weighted sum of the rows of ``table`` its ids index,
+    (n, table columns) in float64, through a sparse (n, n_rows) matrix of
+    the weights (no copy of a row per token)."""
     lengths = np.asarray(lengths, dtype=np.intp)
-    starts = np.repeat(
-        np.asarray(offsets, dtype=np.intp) - np.cumsum(lengths) + lengths, lengths
-    )
-    return starts + np.arange(int(lengths.sum()))
+    n = len(lengths)
+    # every step of every sequence, in order: its position in the flat ids
+    shift = np.asarray(offsets, dtype=np.intp) - np.cumsum(lengths) + lengths
+    positions = np.repeat(shift, lengths) + np.arange(int(lengths.sum()))
+    rows = np.repeat(np.arange(n), lengths)
+    weights = np.broadcast_to(weights, rows.shape)
+    A = sp.csr_matrix((weights, (rows, ids[positions])), shape=(n, table.shape[0]))
+    return np.asarray(A @ np.asarray(table, dtype=np.float64))

@@ -999,6 +999,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return "steps"
         return self._head_pooling(getattr(self, "_input_kind", None) == "tokens")
 
+    def _stream_extras(self):
+        """Entries of ``state.extra`` the estimator itself carries (beyond
+        the head's ``'pooled_sum'``); none by default."""
+        return ()
+
     def _check_chunk(self, X):
         """Validate a chunk of streams as ``predict`` validates ``X``: a
         3-D array (n_streams, chunk_len, n_features), a 2-D one of
@@ -1056,9 +1061,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         mean = not self._sequence_targets and net.pooling == "mean"
         key = stream_key(self, self._stream_tag())
         n = seqs.n_samples
-        state = check_stream_state(
-            state, key, net, n, extra=("pooled_sum",) if mean else ()
-        )
+        needs = (("pooled_sum",) if mean else ()) + self._stream_extras()
+        state = check_stream_state(state, key, net, n, extra=needs)
         Xb, lengths = seqs.batch(np.arange(n), dtype=DTYPE, xp=xp)
         layers = layers_on(None if state is None else state.layers, xp)
         Z, cache, layers = run_chunk(net, Xb, lengths, layers)

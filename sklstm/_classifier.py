@@ -455,6 +455,9 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         tag = super()._stream_tag()
         return tag + "+bag" if getattr(self, "bag_", False) else tag
 
+    def _stream_extras(self):
+        return ("bag_sum",) if getattr(self, "bag_", False) else ()
+
     def _stream_scores_on(self, net, seqs, state, xp):
         seqs, S, new = super()._stream_scores_on(net, seqs, state, xp)
         if not getattr(self, "bag_", False):
@@ -462,11 +465,7 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         total = _bag.step_sums(
             self.bag_token_scores_, seqs.data, seqs.offsets, seqs.lengths
         )
-        if state is not None:
-            if "bag_sum" not in state.extra:
-                raise ValueError(
-                    "state.extra lacks ['bag_sum']; pass the state as returned."
-                )
+        if state is not None:  # checked to hold it by the base class
             total += state.extra["bag_sum"]
         new.extra["bag_sum"] = total
         bag = total / new.n_steps + self.bag_intercept_

@@ -746,7 +746,6 @@ def _network(g, x, lens, layers, cell, D, init):
 def _head(g, est, top, top_h, lens, n_steps, head):
     """The dense head on the top layer's states: float32 scores (B, K), or
     (B, T, K) per timestep, and that shape (with symbolic dimensions)."""
-    TP = g.onnx.TensorProto
     weight = g.const(np.asarray(head["weight"]).T.astype(np.float32), "head_weight")
     bias = g.const(np.asarray(head["bias"]).astype(np.float32), "head_bias")
     K = int(np.asarray(head["bias"]).shape[0])
@@ -754,16 +753,7 @@ def _head(g, est, top, top_h, lens, n_steps, head):
         feat = g.op("Transpose", [top], "batch_major", perm=[1, 0, 2])  # (B, T, DH)
         shape = ["batch", "time", K]
     elif est._head_pooling(getattr(est, "embeddings_", None) is not None) == "mean":
-        valid = g.valid_steps(lens, n_steps, "tb")
-        valid = g.op("Unsqueeze", [valid, g.const(np.array([2]), "axis")])
-        zero = g.const(np.float32(0.0), "zero_f32")
-        total = g.reduce(
-            "ReduceSum", g.op("Where", [valid, top, zero]), [0], keepdims=0
-        )
-        count = g.op(
-            "Unsqueeze", [g.cast(lens, TP.FLOAT), g.const(np.array([1]), "axis")]
-        )
-        feat = g.op("Div", [total, count], "mean_states")
+        feat = _mean_over_steps(g, top, lens, n_steps, "tb", "mean_states")
         shape = ["batch", K]
     else:
         # Y_h: forward states at each sequence's last valid step, reverse
@@ -777,19 +767,29 @@ def _head(g, est, top, top_h, lens, n_steps, head):
     return scores, shape
 
 
+def _mean_over_steps(g, x, lens, n_steps, layout, hint):
+    """float32 x (T, B, F) for ``layout='tb'``, (B, T, F) for ``'bt'``,
+    averaged over each sequence's valid steps: (B, F)."""
+    valid = g.valid_steps(lens, n_steps, layout)
+    valid = g.op("Unsqueeze", [valid, g.const(np.array([2]), "axis")])
+    zero = g.const(np.float32(0.0), "zero_f32")
+    axis = 0 if layout == "tb" else 1
+    total = g.reduce("ReduceSum", g.op("Where", [valid, x, zero]), [axis], keepdims=0)
+    count = g.op(
+        "Unsqueeze",
+        [g.cast(lens, g.onnx.TensorProto.FLOAT), g.const(np.array([1]), "axis")],
+    )
+    return g.op("Div", [total, count], hint)
+
+
 def _bag(g, est, ids, lens, n_steps, scores):
     """A classifier's scores with its bag of vectors averaged in: the mean
     of the texts' token score rows plus the intercept (``bag=True``)."""
-    TP = g.onnx.TensorProto
     table = g.const(est.bag_token_scores_.astype(np.float32), "bag_token_scores")
     rows = g.op("Gather", [table, ids], "bag_rows", axis=0)  # (B, T, K)
-    valid = g.valid_steps(lens, n_steps, "bt")
-    valid = g.op("Unsqueeze", [valid, g.const(np.array([2]), "axis")])
-    zero = g.const(np.float32(0.0), "zero_f32")
-    total = g.reduce("ReduceSum", g.op("Where", [valid, rows, zero]), [1], keepdims=0)
-    count = g.op("Unsqueeze", [g.cast(lens, TP.FLOAT), g.const(np.array([1]), "axis")])
+    mean = _mean_over_steps(g, rows, lens, n_steps, "bt", "bag_mean")
     intercept = g.const(est.bag_intercept_.astype(np.float32), "bag_intercept")
-    bag = g.op("Add", [g.op("Div", [total, count]), intercept], "bag_scores")
+    bag = g.op("Add", [mean, intercept], "bag_scores")
     w = g.const(np.float32(BAG_WEIGHT), "bag_weight")
     w_net = g.const(np.float32(1 - BAG_WEIGHT), "network_weight")
     return g.op(
