@@ -1,22 +1,32 @@
 # sklstm: LSTM networks as scikit-learn estimators.
 # BSD 3-Clause License.
-"""The bag of vectors beside a text classifier's network (``bag=True``).
+"""The bag of n-grams beside a text classifier's network (``bag=True``).
 
-A logistic regression on each text's mean token vector (the vectors the
-:class:`~sklstm.Embedder` gave, as fastText reads a text), fitted next to
-the network; the classifier averages its class scores with the network's.
-A linear model of a mean is the mean of a linear model, so the fit is
-kept as one row of class scores per token (``token_scores``): a text's bag
-scores are the mean of its tokens' rows plus the intercept, whatever reads
-them (a whole text, its prefixes, a stream chunk by chunk, ONNX).
+A logistic regression on each text's tokens and pairs of adjacent tokens
+(the bigrams), counted, weighted by their inverse document frequency and
+divided by the text's length, fitted next to the network; the classifier
+averages its class scores with the network's.  The features of a text are
+a mean over its steps (each step brings its token and the pair it ends),
+and a linear model of a mean is the mean of a linear model, so the fit is
+kept as class scores per token (``token_scores``) and per pair seen in
+training (``pair_keys``, ``pair_scores``): a text's bag scores are the
+mean over its steps of those rows plus the intercept, whatever reads them
+(a whole text, its prefixes, a stream chunk by chunk, ONNX).
+
+A pair ``(a, b)`` of token ids is keyed ``a * n_tokens + b``; id 0 (padding)
+never occurs in a text, so a key below ``n_tokens`` is never a pair and
+``prev=0`` stands for "no token before".
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-#: The inverse regularisation strength of the bag's logistic regression
-#: (scikit-learn's default; not tuned).
-BAG_C = 1.0
+#: The inverse regularisation strength of the bag's logistic regression:
+#: the issue's TF-IDF baseline's C, and what 5-fold cross-validation on the
+#: training texts picks on MR (see benchmarks/README.md).
+BAG_C = 10.0
 
 #: The weight of the bag's class scores in the classifier's, the network's
 #: being ``1 - BAG_WEIGHT``: the geometric mean of both models'
@@ -24,59 +34,104 @@ BAG_C = 1.0
 BAG_WEIGHT = 0.5
 
 
-def mean_vectors(vectors, ids, offsets, lengths):
-    """Each sequence's mean row of ``vectors`` (n, F) over the ids
-    ``ids[offsets[i] : offsets[i] + lengths[i]]``, in float64."""
-    weights = np.repeat(1.0 / np.asarray(lengths), lengths)
-    return _gather_sums(vectors, ids, offsets, lengths, weights)
+@dataclass
+class Bag:
+    """A fitted bag: float32 rows of class scores per token id
+    ``(n_tokens, K)`` and per pair ``(n_pairs, K)`` with the pairs' sorted
+    int64 keys, and the float64 intercept ``(K,)``."""
+
+    token_scores: np.ndarray
+    pair_keys: np.ndarray
+    pair_scores: np.ndarray
+    intercept: np.ndarray
 
 
-def fit_bag(vectors, ids, offsets, lengths, y, sample_weight, n_classes):
-    """Fit the logistic regression on the mean vectors of the texts and
-    return it as ``(token_scores, intercept)``: float32 (n_tokens,
-    n_classes) and float64 (n_classes,), class scores (logits) in the
-    order of the encoded labels ``y`` (0 .. n_classes - 1)."""
+def _steps(ids, offsets, lengths, n_tokens, prev=None):
+    """Every step of the sequences ``ids[offsets[i] : offsets[i] +
+    lengths[i]]``: its sequence, token id and the key of the pair it ends
+    (the id before it, or ``prev[i]`` at a sequence's first step; a key
+    below ``n_tokens`` where there is none)."""
+    lengths = np.asarray(lengths, dtype=np.intp)
+    n_steps = int(lengths.sum())
+    seq = np.repeat(np.arange(len(lengths)), lengths)
+    first = np.cumsum(lengths) - lengths  # each sequence's first step
+    pos = np.repeat(np.asarray(offsets, dtype=np.intp) - first, lengths)
+    pos = pos + np.arange(n_steps)
+    tokens = np.asarray(ids)[pos].astype(np.int64)
+    before = np.zeros(n_steps, dtype=np.int64)
+    inner = np.ones(n_steps, dtype=bool)
+    inner[first[lengths > 0]] = False
+    before[inner] = tokens[np.flatnonzero(inner) - 1]
+    if prev is not None:
+        before[first[lengths > 0]] = np.asarray(prev, dtype=np.int64)[lengths > 0]
+    return seq, tokens, before * n_tokens + tokens
+
+
+def _pair_rows(keys, codes):
+    """The row of each pair key in ``keys`` (sorted), -1 where absent."""
+    if len(keys) == 0:
+        return np.full(len(codes), -1, dtype=np.intp)
+    j = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+    return np.where(keys[j] == codes, j, -1)
+
+
+def fit_bag(ids, offsets, lengths, n_tokens, y, sample_weight, n_classes):
+    """Fit the logistic regression on the texts' n-gram features and return
+    it as a :class:`Bag`, class scores (logits) in the order of the encoded
+    labels ``y`` (0 .. n_classes - 1)."""
     from sklearn.linear_model import LogisticRegression
 
-    X = mean_vectors(vectors, ids, offsets, lengths)
-    lr = LogisticRegression(C=BAG_C, max_iter=1000)
+    lengths = np.asarray(lengths)
+    n = len(lengths)
+    seq, tokens, codes = _steps(ids, offsets, lengths, n_tokens)
+    keys = np.unique(codes[codes >= n_tokens])
+    columns = np.concatenate(
+        [tokens, n_tokens + np.searchsorted(keys, codes[codes >= n_tokens])]
+    )
+    rows = np.concatenate([seq, seq[codes >= n_tokens]])
+    counts = sp.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(n, n_tokens + len(keys))
+    )
+    counts.sum_duplicates()
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0  # scikit-learn's smooth idf
+    X = sp.diags(1.0 / lengths) @ counts @ sp.diags(idf)
+    lr = LogisticRegression(C=BAG_C, max_iter=2000)
     lr.fit(X, y, sample_weight=sample_weight)
     coef, intercept = lr.coef_, lr.intercept_
     if n_classes == 2:  # one logit: the scores (0, z) give its probabilities
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.array([0.0, intercept[0]])
-    table = np.asarray(vectors, dtype=np.float64) @ coef.T
-    return table.astype(np.float32), np.asarray(intercept, dtype=np.float64)
+    table = (coef * idf).T.astype(np.float32)  # one row per feature
+    return Bag(
+        table[:n_tokens],
+        keys,
+        table[n_tokens:],
+        np.asarray(intercept, dtype=np.float64),
+    )
 
 
-def step_sums(token_scores, ids, offsets, lengths):
-    """The sum of the tokens' score rows over each sequence (n, K), in
-    float64."""
-    return _gather_sums(token_scores, ids, offsets, lengths, 1.0)
+def step_sums(bag, ids, offsets, lengths, prev=None):
+    """The sum over each sequence's steps of its token's and its pair's
+    score rows (n, K), in float64; ``prev`` is the id before each
+    sequence's first step (streams), none by default."""
+    n_tokens = len(bag.token_scores)
+    seq, tokens, codes = _steps(ids, offsets, lengths, n_tokens, prev)
+    out = np.zeros((len(lengths), bag.token_scores.shape[1]))
+    np.add.at(out, seq, bag.token_scores[tokens])
+    row = _pair_rows(bag.pair_keys, codes)
+    np.add.at(out, seq[row >= 0], bag.pair_scores[row[row >= 0]])
+    return out
 
 
-def bag_scores(token_scores, intercept, ids, offsets, lengths):
-    """Each sequence's bag scores (n, K): the mean of its tokens' rows plus
-    the intercept, in float64."""
-    return step_sums(token_scores, ids, offsets, lengths) / lengths[:, None] + intercept
+def bag_scores(bag, ids, offsets, lengths):
+    """Each sequence's bag scores (n, K): the mean over its steps of the
+    score rows plus the intercept, in float64."""
+    lengths = np.asarray(lengths)
+    return step_sums(bag, ids, offsets, lengths) / lengths[:, None] + bag.intercept
 
 
 def combine(network_scores, bag):
     """The classifier's scores: the network's and the bag's, weighted."""
     mixed = (1 - BAG_WEIGHT) * network_scores.astype(np.float64) + BAG_WEIGHT * bag
     return mixed.astype(network_scores.dtype)
-
-
-def _gather_sums(table, ids, offsets, lengths, weights):
-    """Each sequence's weighted sum of the rows of ``table`` its ids index,
-    (n, table columns) in float64, through a sparse (n, n_rows) matrix of
-    the weights (no copy of a row per token)."""
-    lengths = np.asarray(lengths, dtype=np.intp)
-    n = len(lengths)
-    # every step of every sequence, in order: its position in the flat ids
-    shift = np.asarray(offsets, dtype=np.intp) - np.cumsum(lengths) + lengths
-    positions = np.repeat(shift, lengths) + np.arange(int(lengths.sum()))
-    rows = np.repeat(np.arange(n), lengths)
-    weights = np.broadcast_to(weights, rows.shape)
-    A = sp.csr_matrix((weights, (rows, ids[positions])), shape=(n, table.shape[0]))
-    return np.asarray(A @ np.asarray(table, dtype=np.float64))

@@ -103,15 +103,16 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         validated on the most recent period instead of on windows drawn
         from between (and overlapping) the training windows.
     bag : 'auto' or bool, default='auto'
-        Also fit a bag of vectors beside the network: a
-        :class:`~sklearn.linear_model.LogisticRegression` on each text's
-        mean token vector (its :class:`Embedder` vectors, read as fastText
-        reads a text), whose class scores are averaged with the network's
-        (the geometric mean of both models' probabilities).  'auto' (True)
-        fits it for token input with one label per text, and never for
-        other sequences; ``fit`` fits it after the network, ``partial_fit``
-        leaves it as the last ``fit`` left it.  Streaming, the prediction
-        after each step and ONNX export include it.  See
+        Also fit a bag of n-grams beside the network: a
+        :class:`~sklearn.linear_model.LogisticRegression` (``C=10``) on each
+        text's tokens and pairs of adjacent tokens, counted, weighted by
+        inverse document frequency and divided by the text's length (a
+        TF-IDF model of the token ids), whose class scores are averaged with
+        the network's (the geometric mean of both models' probabilities).
+        'auto' (True) fits it for token input with one label per text, and
+        never for other sequences; ``fit`` fits it after the network,
+        ``partial_fit`` leaves it as the last ``fit`` left it.  Streaming,
+        the prediction after each step and ONNX export include it.  See
         :ref:`text_guide`.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, shuffling, the validation split and dropout: an int
@@ -167,12 +168,18 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         ``weight_hh``, ``bias_ih``, ``bias_hh``, plus ``*_reverse`` when
         bidirectional), then one for the head (``weight``, ``bias``).
     bag_ : bool
-        Whether a bag of vectors is averaged into the scores (``bag``
+        Whether a bag of n-grams is averaged into the scores (``bag``
         resolved).
     bag_token_scores_ : ndarray of shape (n_tokens, n_classes) or None
-        The bag's logistic regression as class scores per token: a text's
-        bag scores are the mean of its tokens' rows plus
-        ``bag_intercept_`` (None without a bag).
+        The bag's logistic regression as class scores per token id (its
+        weights times the token's inverse document frequency): a text's bag
+        scores are the mean over its steps of its token's row and its
+        pair's row, plus ``bag_intercept_`` (None without a bag).
+    bag_pair_keys_ : ndarray of shape (n_pairs,) or None
+        The pairs of adjacent token ids ``(a, b)`` seen in training, keyed
+        ``a * n_tokens + b``, sorted; a pair not among them scores 0.
+    bag_pair_scores_ : ndarray of shape (n_pairs, n_classes) or None
+        The class scores of each of those pairs.
     bag_intercept_ : ndarray of shape (n_classes,) or None
         The bag's intercept, per class.
 
@@ -268,10 +275,15 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         self.bag = bag
 
     def __setstate__(self, state):
-        # classifiers saved before the bag of vectors have none
+        # classifiers saved before the bag have none; those saved with the
+        # bag of vectors that preceded the n-grams have token rows only
         state = {"bag": False, **state}
         if "coefs_" in state and "bag_" not in state:
             state.update(bag_=False, bag_token_scores_=None, bag_intercept_=None)
+        if "bag_" in state and "bag_pair_keys_" not in state:
+            rows = state["bag_token_scores_"]
+            state["bag_pair_keys_"] = None if rows is None else np.zeros(0, np.int64)
+            state["bag_pair_scores_"] = None if rows is None else rows[:0].copy()
         super().__setstate__(state)
 
     # ---------------------------------------------------------------- fit
@@ -377,8 +389,8 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         if self.bag is True and (seqs.tokens is None or sequence):
             what = "per-timestep labels" if sequence else "input that is not texts"
             raise ValueError(
-                "bag=True averages a logistic regression on each text's mean "
-                "token vector into the class scores: it needs token sequences "
+                "bag=True averages a logistic regression on each text's tokens "
+                "and token pairs into the class scores: it needs token sequences "
                 f"(an Embedder's output) and one label per text; got {what}.  "
                 "Use bag='auto' or False."
             )
@@ -412,28 +424,45 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         return Y.astype(np.intp), sequence
 
     def _fit_beside_network(self, seqs, Y, sw, first_call, incremental):
-        """Resolve ``bag_`` and fit the bag of vectors (``fit`` only; a
+        """Resolve ``bag_`` and fit the bag of n-grams (``fit`` only; a
         ``partial_fit`` leaves the bag as the last ``fit`` left it)."""
         if incremental:
             if first_call:
                 self.bag_ = False
-                self.bag_token_scores_ = self.bag_intercept_ = None
+                self._set_bag(None)
             return
         tokens = seqs.tokens
         self.bag_ = bool(self.bag) and tokens is not None and not self._sequence_targets
         if not self.bag_:
-            self.bag_token_scores_ = self.bag_intercept_ = None
+            self._set_bag(None)
             return
         extra = self._element_weights(Y)
         weights = sw if extra is None else sw * extra
-        self.bag_token_scores_, self.bag_intercept_ = _bag.fit_bag(
-            tokens.vectors,
-            seqs.data,
-            seqs.offsets,
-            seqs.lengths,
-            Y,
-            weights,
-            self.n_outputs_,
+        self._set_bag(
+            _bag.fit_bag(
+                seqs.data,
+                seqs.offsets,
+                seqs.lengths,
+                len(tokens.vectors),
+                Y,
+                weights,
+                self.n_outputs_,
+            )
+        )
+
+    def _set_bag(self, bag):
+        """Keep a fitted :class:`~sklstm._bag.Bag` (or None) as attributes."""
+        self.bag_token_scores_ = None if bag is None else bag.token_scores
+        self.bag_pair_keys_ = None if bag is None else bag.pair_keys
+        self.bag_pair_scores_ = None if bag is None else bag.pair_scores
+        self.bag_intercept_ = None if bag is None else bag.intercept
+
+    def _get_bag(self):
+        return _bag.Bag(
+            self.bag_token_scores_,
+            self.bag_pair_keys_,
+            self.bag_pair_scores_,
+            self.bag_intercept_,
         )
 
     def _raw_scores(self, seqs, idx=None, *, net=None, xp=np, flat=False):
@@ -443,8 +472,7 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         if idx is None:
             idx = np.arange(seqs.n_samples)
         bag = _bag.bag_scores(
-            self.bag_token_scores_,
-            self.bag_intercept_,
+            self._get_bag(),
             seqs.data,
             seqs.offsets[idx],
             seqs.lengths[idx],
@@ -456,18 +484,22 @@ class LSTMClassifier(HeadMixin, ClassifierMixin, BaseLSTM):
         return tag + "+bag" if getattr(self, "bag_", False) else tag
 
     def _stream_extras(self):
-        return ("bag_sum",) if getattr(self, "bag_", False) else ()
+        return ("bag_sum", "bag_last") if getattr(self, "bag_", False) else ()
 
     def _stream_scores_on(self, net, seqs, state, xp):
         seqs, S, new = super()._stream_scores_on(net, seqs, state, xp)
         if not getattr(self, "bag_", False):
             return seqs, S, new
+        # checked by the base class to hold the entries
+        prev = None if state is None else state.extra["bag_last"]
         total = _bag.step_sums(
-            self.bag_token_scores_, seqs.data, seqs.offsets, seqs.lengths
+            self._get_bag(), seqs.data, seqs.offsets, seqs.lengths, prev
         )
-        if state is not None:  # checked to hold it by the base class
+        if state is not None:
             total += state.extra["bag_sum"]
-        new.extra["bag_sum"] = total
+        # the id that ends each stream's chunk (chunks hold >= 1 step)
+        last = np.asarray(seqs.data)[seqs.offsets + seqs.lengths - 1]
+        new.extra["bag_sum"], new.extra["bag_last"] = total, last.astype(np.int64)
         bag = total / new.n_steps + self.bag_intercept_
         return seqs, _bag.combine(S, bag), new
 

@@ -308,7 +308,10 @@ def test_token_input():
     y = np.array([int((i < 6).sum() > len(i) / 2) for i in ids])
     X = TokenSequences(ids, vectors)
     clf = LSTMClassifier(5, max_iter=3, random_state=0).fit(X, y)
-    assert clf.bag_  # the graph averages in the bag of vectors
+    assert clf.bag_  # the graph averages in the bag of n-grams
+    assert len(clf.bag_pair_keys_) and any(
+        n.op_type == "LabelEncoder" for n in to_onnx(clf).graph.node
+    )
     proto = to_onnx(clf)
     assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64
     out = run(proto, X[:15])

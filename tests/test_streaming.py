@@ -175,7 +175,7 @@ def test_a_text_classifier_reads_a_text_word_by_word(ngrams):
     assert n_tokens == 10 if ngrams == 1 else n_tokens > 10
     state = _read_word_by_word(pipe, text)
     assert "pooled_sum" in state.extra  # pooling='auto': the mean, for texts
-    assert "bag_sum" in state.extra  # bag='auto': the bag of vectors, for texts
+    assert "bag_sum" in state.extra  # bag="auto": the bag of n-grams, for texts
     if ngrams == 1:
         assert "embedder:last_word" not in state.extra
         return
