@@ -787,54 +787,11 @@ def _mean_over_steps(g, x, lens, n_steps, layout, hint):
 def _bag(g, est, ids, lens, n_steps, scores):
     """A classifier's scores with its bag of n-grams averaged in: the mean
     over the texts' steps of their token's and pair's score rows plus the
-    intercept (``bag=True``).  A pair's row is found by an ``ai.onnx.ml``
-    LabelEncoder from its key to its row (row 0 of the padded pair table
-    is zeros, for pairs not seen in training)."""
+    intercept (``bag=True``)."""
     table = g.const(est.bag_token_scores_.astype(np.float32), "bag_token_scores")
     rows = g.op("Gather", [table, ids], "bag_rows", axis=0)  # (B, T, K)
-    keys = est.bag_pair_keys_
-    if len(keys):
-        K = est.bag_pair_scores_.shape[1]
-        pairs = np.vstack([np.zeros((1, K)), est.bag_pair_scores_])
-        pairs = g.const(pairs.astype(np.float32), "bag_pair_scores")
-        big = np.array([np.iinfo(np.int64).max])
-        before = g.op(
-            "Slice",
-            [
-                ids,
-                g.const(np.array([0]), "start"),
-                g.const(np.array([-1]), "end"),
-                g.const(np.array([1]), "axis"),
-            ],
-            "ids_before",
-        )
-        after = g.op(
-            "Slice",
-            [
-                ids,
-                g.const(np.array([1]), "start"),
-                g.const(big, "end"),
-                g.const(np.array([1]), "axis"),
-            ],
-            "ids_after",
-        )
-        n_tokens = g.const(np.int64(len(est.bag_token_scores_)), "n_tokens")
-        code = g.op("Add", [g.op("Mul", [before, n_tokens]), after], "pair_keys")
-        g.domains["ai.onnx.ml"] = 2
-        index = g.op(
-            "LabelEncoder",
-            [code],
-            "pair_rows",
-            domain="ai.onnx.ml",
-            keys_int64s=keys.tolist(),
-            values_int64s=list(range(1, len(keys) + 1)),
-            default_int64=0,
-        )
-        pair_rows = g.op("Gather", [pairs, index], "bag_pair_rows", axis=0)
-        # a text's first step ends no pair: (B, T - 1, K) -> (B, T, K)
-        pads = g.const(np.array([0, 1, 0, 0, 0, 0]), "pads")
-        pair_rows = g.op("Pad", [pair_rows, pads], "bag_pair_steps")
-        rows = g.op("Add", [rows, pair_rows], "bag_step_rows")
+    if len(est.bag_pair_keys_):
+        rows = g.op("Add", [rows, _bag_pair_rows(g, est, ids)], "bag_step_rows")
     mean = _mean_over_steps(g, rows, lens, n_steps, "bt", "bag_mean")
     intercept = g.const(est.bag_intercept_.astype(np.float32), "bag_intercept")
     bag = g.op("Add", [mean, intercept], "bag_scores")
@@ -843,6 +800,54 @@ def _bag(g, est, ids, lens, n_steps, scores):
     return g.op(
         "Add", [g.op("Mul", [scores, w_net]), g.op("Mul", [bag, w])], "mixed_scores"
     )
+
+
+def _bag_pair_rows(g, est, ids):
+    """The score rows of the pairs each step of ``ids`` (B, T) ends, (B, T,
+    K): found by an ``ai.onnx.ml`` LabelEncoder from a pair's key to its row
+    (row 0 of the padded pair table is zeros, for pairs not seen in
+    training); a text's first step ends none."""
+    keys = est.bag_pair_keys_
+    K = est.bag_pair_scores_.shape[1]
+    pairs = np.vstack([np.zeros((1, K)), est.bag_pair_scores_])
+    pairs = g.const(pairs.astype(np.float32), "bag_pair_scores")
+    big = np.array([np.iinfo(np.int64).max])
+    before = g.op(
+        "Slice",
+        [
+            ids,
+            g.const(np.array([0]), "start"),
+            g.const(np.array([-1]), "end"),
+            g.const(np.array([1]), "axis"),
+        ],
+        "ids_before",
+    )
+    after = g.op(
+        "Slice",
+        [
+            ids,
+            g.const(np.array([1]), "start"),
+            g.const(big, "end"),
+            g.const(np.array([1]), "axis"),
+        ],
+        "ids_after",
+    )
+    n_tokens = g.const(np.int64(len(est.bag_token_scores_)), "n_tokens")
+    code = g.op("Add", [g.op("Mul", [before, n_tokens]), after], "pair_keys")
+    g.domains["ai.onnx.ml"] = 2
+    index = g.op(
+        "LabelEncoder",
+        [code],
+        "pair_rows",
+        domain="ai.onnx.ml",
+        keys_int64s=keys.tolist(),
+        values_int64s=list(range(1, len(keys) + 1)),
+        default_int64=0,
+    )
+    pair_rows = g.op("Gather", [pairs, index], "bag_pair_rows", axis=0)
+    # a text's first step ends no pair: (B, T - 1, K) -> (B, T, K)
+    pads = g.const(np.array([0, 1, 0, 0, 0, 0]), "pads")
+    return g.op("Pad", [pair_rows, pads], "bag_pair_steps")
 
 
 def _detector(g, est, x, lens, n_steps, cell):

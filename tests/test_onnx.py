@@ -308,16 +308,20 @@ def test_token_input():
     y = np.array([int((i < 6).sum() > len(i) / 2) for i in ids])
     X = TokenSequences(ids, vectors)
     clf = LSTMClassifier(5, max_iter=3, random_state=0).fit(X, y)
-    assert clf.bag_  # the graph averages in the bag of n-grams
-    assert len(clf.bag_pair_keys_) and any(
-        n.op_type == "LabelEncoder" for n in to_onnx(clf).graph.node
-    )
+    assert clf.bag_ and len(clf.bag_pair_keys_)  # the bag of n-grams, with pairs
     proto = to_onnx(clf)
+    assert any(n.op_type == "LabelEncoder" for n in proto.graph.node)
     assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64
     out = run(proto, X[:15])
     assert_close(out["probabilities"], clf.predict_proba(X[:15]))
     out = run(proto, ids[:15])  # a list of id arrays
     np.testing.assert_array_equal(out["label"], clf.predict(X[:15]))
+    # a bag without pairs (a classifier saved with the bag of vectors)
+    clf.bag_pair_keys_ = clf.bag_pair_keys_[:0]
+    clf.bag_pair_scores_ = clf.bag_pair_scores_[:0]
+    proto = to_onnx(clf)
+    assert not any(n.op_type == "LabelEncoder" for n in proto.graph.node)
+    assert_close(run(proto, X[:15])["probabilities"], clf.predict_proba(X[:15]))
 
 
 # ------------------------------------------------------------------ streaming
