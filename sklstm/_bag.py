@@ -48,22 +48,16 @@ class Bag:
 
 def _steps(ids, offsets, lengths, n_tokens, prev=None):
     """Every step of the sequences ``ids[offsets[i] : offsets[i] +
-    lengths[i]]``: its sequence, token id and the key of the pair it ends
-    (the id before it, or ``prev[i]`` at a sequence's first step; a key
-    below ``n_tokens`` where there is none)."""
+    lengths[i]]`` (each of one step or more): its sequence, token id and
+    the key of the pair it ends (the id before it, or ``prev[i]`` at a
+    sequence's first step; a key below ``n_tokens`` where there is none)."""
     lengths = np.asarray(lengths, dtype=np.intp)
-    n_steps = int(lengths.sum())
     seq = np.repeat(np.arange(len(lengths)), lengths)
     first = np.cumsum(lengths) - lengths  # each sequence's first step
     pos = np.repeat(np.asarray(offsets, dtype=np.intp) - first, lengths)
-    pos = pos + np.arange(n_steps)
-    tokens = np.asarray(ids)[pos].astype(np.int64)
-    before = np.zeros(n_steps, dtype=np.int64)
-    inner = np.ones(n_steps, dtype=bool)
-    inner[first[lengths > 0]] = False
-    before[inner] = tokens[np.flatnonzero(inner) - 1]
-    if prev is not None:
-        before[first[lengths > 0]] = np.asarray(prev, dtype=np.int64)[lengths > 0]
+    tokens = np.asarray(ids)[pos + np.arange(len(pos))].astype(np.int64)
+    before = np.concatenate([[0], tokens[:-1]])
+    before[first] = 0 if prev is None else prev
     return seq, tokens, before * n_tokens + tokens
 
 
@@ -84,11 +78,10 @@ def fit_bag(ids, offsets, lengths, n_tokens, y, sample_weight, n_classes):
     lengths = np.asarray(lengths)
     n = len(lengths)
     seq, tokens, codes = _steps(ids, offsets, lengths, n_tokens)
-    keys = np.unique(codes[codes >= n_tokens])
-    columns = np.concatenate(
-        [tokens, n_tokens + np.searchsorted(keys, codes[codes >= n_tokens])]
-    )
-    rows = np.concatenate([seq, seq[codes >= n_tokens]])
+    paired = codes >= n_tokens
+    keys, pair_columns = np.unique(codes[paired], return_inverse=True)
+    columns = np.concatenate([tokens, n_tokens + pair_columns])
+    rows = np.concatenate([seq, seq[paired]])
     counts = sp.csr_matrix(
         (np.ones(len(rows)), (rows, columns)), shape=(n, n_tokens + len(keys))
     )
