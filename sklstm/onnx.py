@@ -150,6 +150,17 @@ class _Graph:
             return self.op(op_type, [x, axes_in], hint, keepdims=keepdims)
         return self.op(op_type, [x], hint, axes=list(axes), keepdims=keepdims)
 
+    def slice(self, x, start, end, axis, hint=None):
+        """``x[start:end]`` along ``axis``: ``end`` an int, None (to the
+        end) or the name of a 1-element int64 tensor."""
+        if end is None:
+            end = np.iinfo(np.int64).max
+        if not isinstance(end, str):
+            end = self.const(np.array([end], dtype=np.int64), "end")
+        start = self.const(np.array([start], dtype=np.int64), "start")
+        axes = self.const(np.array([axis], dtype=np.int64), "axis")
+        return self.op("Slice", [x, start, end, axes], hint)
+
     def dim(self, x, axis, hint="dim"):
         """Size of axis ``axis`` of ``x``, a 1-element int64 tensor."""
         shape = self.op("Shape", [x], "shape")
@@ -613,21 +624,12 @@ def _sequence_statistics(g, x, lens, n_steps, norm):
     return median, g.op("Where", [is_zero, one, iqr], "scale")
 
 
-def _first_step(g, x):
-    return [
-        x,
-        g.const(np.array([0]), "start"),
-        g.const(np.array([1]), "end"),
-        g.const(np.array([1]), "axis"),
-    ]
-
-
 def _gather_steps(g, x, index):
     """``x[b, index[b], :]`` for x (B, T, F) and int index (B,): (B, 1, F)."""
     TP = g.onnx.TensorProto
     idx = g.cast(index, TP.INT64, "step_index")
     idx = g.op("Reshape", [idx, g.const(np.array([-1, 1, 1]), "shape")])
-    target = g.op("Shape", [g.op("Slice", _first_step(g, x))], "step_shape")
+    target = g.op("Shape", [g.slice(x, 0, 1, axis=1)], "step_shape")
     return g.op("GatherElements", [x, g.op("Expand", [idx, target])], "at_step", axis=1)
 
 
@@ -811,27 +813,8 @@ def _bag_pair_rows(g, est, ids):
     K = est.bag_pair_scores_.shape[1]
     pairs = np.vstack([np.zeros((1, K)), est.bag_pair_scores_])
     pairs = g.const(pairs.astype(np.float32), "bag_pair_scores")
-    big = np.array([np.iinfo(np.int64).max])
-    before = g.op(
-        "Slice",
-        [
-            ids,
-            g.const(np.array([0]), "start"),
-            g.const(np.array([-1]), "end"),
-            g.const(np.array([1]), "axis"),
-        ],
-        "ids_before",
-    )
-    after = g.op(
-        "Slice",
-        [
-            ids,
-            g.const(np.array([1]), "start"),
-            g.const(big, "end"),
-            g.const(np.array([1]), "axis"),
-        ],
-        "ids_after",
-    )
+    before = g.slice(ids, 0, -1, 1, "ids_before")
+    after = g.slice(ids, 1, None, 1, "ids_after")
     n_tokens = g.const(np.int64(len(est.bag_token_scores_)), "n_tokens")
     code = g.op("Add", [g.op("Mul", [before, n_tokens]), after], "pair_keys")
     g.domains["ai.onnx.ml"] = 2
@@ -888,28 +871,14 @@ def _forecast_score(g, est, x, lens, cell):
     ``horizon`` steps that follow."""
     TP = g.onnx.TensorProto
     K = int(est.horizon)
-    axis1 = g.const(np.array([1]), "axis")
-    inputs = g.op(
-        "Slice",
-        [x, g.const(np.array([0]), "start"), g.const(np.array([-K]), "end"), axis1],
-    )
+    inputs = g.slice(x, 0, -K, axis=1)
     in_lens = g.op("Sub", [lens, g.const(np.int32(K), "horizon")], "input_lens")
     top, _ = _network(g, inputs, in_lens, est.coefs_[:-1], cell, 1, None)
     n_in = g.dim(inputs, 1, "n_input_steps")
     forecast, _ = _head(g, est, top, None, in_lens, n_in, est.coefs_[-1])
     # target at step t: steps t + 1 .. t + K, k-major as sklstm lays them out
-    big = np.iinfo(np.int64).max
     targets = [
-        g.op(
-            "Slice",
-            [
-                x,
-                g.const(np.array([1 + k]), "start"),
-                g.const(np.array([k + 1 - K if k + 1 < K else big]), "end"),
-                axis1,
-            ],
-            f"target_{k}",
-        )
+        g.slice(x, 1 + k, k + 1 - K if k + 1 < K else None, 1, f"target_{k}")
         for k in range(K)
     ]
     target = g.op("Concat", targets, "targets", axis=2) if K > 1 else targets[0]
@@ -954,14 +923,9 @@ def _nearest_reference(g, top, lens, n_steps, ref, est, snapshot):
         ],
     )
     # the products over the steps both have (past the shorter, one is zero)
-    axis1 = g.const(np.array([1]), "axis")
-    a = g.op(
-        "Slice", [A, g.const(np.array([0]), "start"), g.const(np.array([Tr])), axis1]
-    )
+    a = g.slice(A, 0, Tr, axis=1)
     b = g.const(ref.transpose(1, 2, 0).copy(), "reference_states" + s)  # (Tr, Dh, N)
-    b = g.op(
-        "Slice", [b, g.const(np.array([0]), "start"), n_steps, g.const(np.array([0]))]
-    )
+    b = g.slice(b, 0, n_steps, axis=0)
     a = g.op("Reshape", [a, g.const(np.array([0, -1]), "shape")])
     b = g.op("Reshape", [g.cast(b, TP.DOUBLE), g.const(np.array([-1, N]), "shape")])
     ab = g.op("MatMul", [a, b], "products")
