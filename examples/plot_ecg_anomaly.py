@@ -83,10 +83,13 @@ print(f"test:     {len(X_test)} beats, {is_anomaly.sum()} of them abnormal")
 # LSTM's hidden states along every normal training beat.  A new beat is
 # scored by how far its states lie from those of its *nearest* normal
 # training beat: the root mean squared distance between the two state
-# trajectories, step by step.  The distance is measured twice, with the
-# network's initial weights and with its trained ones, each in units of
-# the typical distance between two normal training beats (the median
-# leave-one-out distance, ``state_scales_``), and the two are averaged.
+# trajectories, step by step, each unit weighted by the inverse of its
+# spread over the normal training steps (``unit_weights_``), so that a unit
+# that hardly moves on normal beats counts as much as one that swings
+# widely.  The distance is measured twice, with the network's initial
+# weights and with its trained ones, each in units of the typical distance
+# between two normal training beats (the median leave-one-out distance,
+# ``state_scales_``), and the two are averaged.
 # So a beat at distance 1 is as far from the normal beats as a typical
 # normal beat is from the others.
 #

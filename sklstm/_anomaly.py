@@ -36,6 +36,9 @@ _STATE_BATCH = 256  # sequences whose states are held at once when scoring
 # states closer than this (root mean square over the steps; states lie in
 # (-1, 1)) belong to the same sequence, up to float32 rounding
 _SAME_SEQUENCE = 1e-5
+# added to each unit's spread before weighting by it: a unit constant over
+# the training steps does not get an unbounded weight
+_UNIT_FLOOR = 1e-3
 
 
 def shift_sequences(seqs, horizon):
@@ -133,6 +136,20 @@ def chunk_squared_distances(H, start, ref, ref_lengths):
     return d2
 
 
+def unit_weights(H, lengths):
+    """Weight of each unit of the states ``H`` (n, T, D) in the state
+    distance: inversely proportional to the unit's spread over the steps of
+    the training sequences (its standard deviation plus ``_UNIT_FLOOR``),
+    the least varying unit at weight 1, (D,) float32.  A unit that hardly
+    moves across normal data then counts as much as one that swings widely
+    (a diagonal Mahalanobis distance); the overall scale does not matter,
+    since each snapshot's distances are divided by their median."""
+    valid = np.arange(H.shape[1])[None, :] < np.asarray(lengths)[:, None]
+    states = H[valid].astype(np.float64)  # (n_steps, D)
+    spread = states.std(axis=0) + _UNIT_FLOOR
+    return (spread.min() / spread).astype(DTYPE)
+
+
 def _positive_median(d):
     """Median of the distances ``d``, or a positive stand-in when it is 0
     (duplicated sequences) or undefined (a single sequence).  Distances up
@@ -156,10 +173,13 @@ class LSTMAnomalyDetector(OutlierMixin, BaseLSTM):
     far the LSTM's hidden states along it lie from those along its nearest
     training sequence (nearest-neighbour distance in the network's
     representation, "deep kNN"): the root mean squared distance between the
-    two state trajectories, step by step.  The distance is measured with two
-    snapshots of the network, its initial weights and its trained ones, each
-    divided by the median leave-one-out distance of the training sequences
-    in that snapshot, and averaged.  The trained snapshot's states carry
+    two state trajectories, step by step, each unit weighted by the inverse
+    of its spread over the training steps (``unit_weights_``: a unit that
+    hardly moves across normal data counts as much as one that swings
+    widely).  The distance is measured with two snapshots of the network,
+    its initial weights and its trained ones, each divided by the median
+    leave-one-out distance of the training sequences in that snapshot, and
+    averaged.  The trained snapshot's states carry
     what forecasting the normal data taught; the initial snapshot's (random
     features of the recent past, as in an echo state network) keep the
     score sound when a few training sequences teach the network little or
@@ -273,7 +293,15 @@ default='state_distance'
     reference_states_ : list of ndarray of shape (n_samples, n_timesteps, \
 n_units) or None
         Top-layer states along each training sequence (zero past its end),
-        with ``initial_coefs_`` and with ``coefs_``; None with
+        with ``initial_coefs_`` and with ``coefs_``, each unit multiplied
+        by its weight in ``unit_weights_``; None with
+        ``anomaly_score='forecast_error'``.
+    unit_weights_ : ndarray of shape (2, n_units) or None
+        Weight of each unit's state in the distance, per snapshot: the
+        inverse of the unit's standard deviation over the steps of the
+        training sequences (plus 0.001, so that a unit constant in training
+        gets a bounded weight), divided by the largest inverse so that the
+        least varying unit has weight 1.  None with
         ``anomaly_score='forecast_error'``.
     reference_lengths_ : ndarray of shape (n_samples,) or None
         Lengths of the training sequences.
@@ -425,7 +453,13 @@ best_validation_score_, history_ :
         if self.anomaly_score == "state_distance":
             seqs = self._check_sequences(X, reset=False)
             snapshots = [self.initial_coefs_, self.coefs_]
-            self.reference_states_ = [self._all_states(seqs, c) for c in snapshots]
+            states = [self._all_states(seqs, c) for c in snapshots]
+            self.unit_weights_ = np.array(
+                [unit_weights(H, seqs.lengths) for H in states]
+            )
+            self.reference_states_ = [
+                H * w for H, w in zip(states, self.unit_weights_, strict=True)
+            ]
             self.reference_lengths_ = seqs.lengths.copy()
             # each training sequence against the others (leave one out)
             loo = np.array(
@@ -440,7 +474,7 @@ best_validation_score_, history_ :
             scores = -(loo / self.state_scales_[:, None]).mean(axis=0)
         else:
             self.reference_states_ = self.reference_lengths_ = None
-            self.state_scales_ = None
+            self.state_scales_ = self.unit_weights_ = None
             scores = self.score_samples(X)
         self.offset_ = float(np.percentile(scores, 100 * self.contamination))
         return self
@@ -562,6 +596,13 @@ horizon[, n_features]) or list of arrays
         H[np.arange(H.shape[1])[None, :] >= lengths[:, None]] = 0
         return H
 
+    def _unit_weights(self):
+        """``unit_weights_``, or equal weights for a detector saved before
+        the units were weighted (its reference states are unweighted)."""
+        if getattr(self, "unit_weights_", None) is not None:
+            return self.unit_weights_
+        return np.ones((2, self.reference_states_[0].shape[2]), dtype=DTYPE)
+
     def __setstate__(self, state):
         # detectors saved before the state distance scored by forecast error
         super().__setstate__({"anomaly_score": "forecast_error", **state})
@@ -572,8 +613,9 @@ horizon[, n_features]) or list of arrays
 
         With ``anomaly_score='state_distance'``, minus the root mean squared
         distance between the LSTM's states along the sequence and those
-        along its nearest training sequence (in units of ``state_scales_``,
-        averaged over the two snapshots).  A training sequence is not its
+        along its nearest training sequence (each unit weighted by
+        ``unit_weights_``; in units of ``state_scales_``, averaged over the
+        two snapshots).  A training sequence is not its
         own neighbour: a sequence with the states of a training sequence
         is taken to be that sequence and compared with the other training
         sequences (one of which may be a copy of it), so that
@@ -605,15 +647,19 @@ horizon[, n_features]) or list of arrays
             )
         snapshots = [self.initial_coefs_, self.coefs_]
         scores = np.zeros(seqs.n_samples)
-        for coefs, ref, scale in zip(
-            snapshots, self.reference_states_, self.state_scales_, strict=True
+        for coefs, ref, scale, w in zip(
+            snapshots,
+            self.reference_states_,
+            self.state_scales_,
+            self._unit_weights(),
+            strict=True,
         ):
             net = self._network(seqs, coefs)
             # the reference in float64 and its norms, once for every batch
             ref, norms = ref.astype(np.float64), cumulative_norms(ref)
             for b in predict_batches(seqs.lengths, _STATE_BATCH):
                 D = state_distances(
-                    self._states(net, seqs, b),
+                    self._states(net, seqs, b) * w,
                     seqs.lengths[b],
                     ref,
                     self.reference_lengths_,
@@ -669,10 +715,15 @@ horizon[, n_features]) or list of arrays
             squared = np.zeros((2, n, len(self.reference_lengths_)))
             if state is not None:
                 squared += state.extra["squared_distances"]
-            for k, (c, ref) in enumerate(
-                zip((cache0, cache), self.reference_states_, strict=True)
+            for k, (c, ref, w) in enumerate(
+                zip(
+                    (cache0, cache),
+                    self.reference_states_,
+                    self._unit_weights(),
+                    strict=True,
+                )
             ):
-                H = to_numpy(c.top[:-1]).transpose(2, 1, 0)
+                H = to_numpy(c.top[:-1]).transpose(2, 1, 0) * w
                 squared[k] += chunk_squared_distances(
                     H, start, ref, self.reference_lengths_
                 )

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV
 
 from sklstm import Embedder, LSTMAnomalyDetector
-from sklstm._anomaly import shift_sequences, state_distances
+from sklstm._anomaly import shift_sequences, state_distances, unit_weights
 from sklstm._sequences import check_sequences
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -99,14 +99,22 @@ def test_default_score_is_the_state_distance_to_the_nearest_training_sequence():
     assert det.anomaly_score == "state_distance"
     X_new = _sines(6, seed=3)
     seqs = det._check_sequences(X_new, reset=False)
+    train = det._check_sequences(X, reset=False)
     expected = 0
-    for coefs, ref, scale in zip(
+    for coefs, ref, scale, w in zip(
         [det.initial_coefs_, det.coefs_],
         det.reference_states_,
         det.state_scales_,
+        det.unit_weights_,
         strict=True,
     ):
-        H = det._all_states(seqs, coefs)
+        # each unit weighted by the inverse of its spread over the
+        # training steps, the least varying at 1
+        spread = det._all_states(train, coefs).reshape(-1, 8).std(axis=0) + 1e-3
+        assert_allclose(w, spread.min() / spread, rtol=1e-5)
+        assert w.max() == 1
+        assert_allclose(ref, det._all_states(train, coefs) * w)
+        H = det._all_states(seqs, coefs) * w
         assert H.shape == (6, 30, 8)
         assert_array_equal(ref.shape, (20, 30, 8))
         D = np.sqrt(((H[:, None] - ref[None]) ** 2).sum(axis=(2, 3)) / 30)
@@ -221,6 +229,47 @@ def test_detector_pickled_before_the_state_distance_scores_by_forecast_error():
     loaded.__setstate__(state)
     assert loaded.anomaly_score == "forecast_error"
     np.testing.assert_array_equal(loaded.score_samples(X), old.score_samples(X))
+
+
+def test_unit_weights_read_the_steps_of_each_sequence_only():
+    rng = np.random.RandomState(0)
+    H = rng.randn(3, 6, 4).astype(np.float32) * np.array([0.1, 1.0, 2.0, 0.0])
+    lengths = np.array([6, 2, 4])
+    H[np.arange(6)[None, :] >= lengths[:, None]] = 0  # zero past each end
+    steps = np.concatenate([H[i, :L] for i, L in enumerate(lengths)])
+    spread = steps.std(axis=0) + 1e-3
+    w = unit_weights(H, lengths)
+    assert w.dtype == np.float32
+    assert_allclose(w, spread.min() / spread, rtol=1e-5)
+    # a unit constant in training gets weight 1, not an unbounded one
+    assert w[3] == 1 and np.all(w[:3] < 1)
+
+
+def test_detector_pickled_before_the_units_were_weighted_scores_as_it_did():
+    X, X_new = _sines(20), _sines(6, seed=3)
+    det = _detector(hidden_layer_sizes=8, max_iter=5).fit(X)
+    state = dict(det.__getstate__())
+    weights = state.pop("unit_weights_")
+    # saved then: the states as the network gives them
+    state["reference_states_"] = [
+        ref / w for ref, w in zip(state["reference_states_"], weights, strict=True)
+    ]
+    old = LSTMAnomalyDetector.__new__(LSTMAnomalyDetector)
+    old.__setstate__(state)
+    seqs = old._check_sequences(X_new, reset=False)
+    expected = 0
+    for coefs, ref, scale in zip(
+        [old.initial_coefs_, old.coefs_],
+        old.reference_states_,
+        old.state_scales_,
+        strict=True,
+    ):
+        H = old._all_states(seqs, coefs)
+        D = np.sqrt(((H[:, None] - ref[None]) ** 2).sum(axis=(2, 3)) / 30)
+        expected = expected - D.min(axis=1) / scale / 2
+    assert_allclose(old.score_samples(X_new), expected, rtol=1e-5)
+    streamed, _ = old.score_samples_chunk(X_new)
+    assert_allclose(streamed, expected, rtol=1e-5)
 
 
 def test_the_state_distance_budget_raises_no_convergence_warning():
