@@ -596,16 +596,17 @@ horizon[, n_features]) or list of arrays
         H[np.arange(H.shape[1])[None, :] >= lengths[:, None]] = 0
         return H
 
-    def _unit_weights(self):
-        """``unit_weights_``, or equal weights for a detector saved before
-        the units were weighted (its reference states are unweighted)."""
-        if getattr(self, "unit_weights_", None) is not None:
-            return self.unit_weights_
-        return np.ones((2, self.reference_states_[0].shape[2]), dtype=DTYPE)
-
     def __setstate__(self, state):
         # detectors saved before the state distance scored by forecast error
-        super().__setstate__({"anomaly_score": "forecast_error", **state})
+        state = {"anomaly_score": "forecast_error", **state}
+        # those saved before the units were weighted kept unweighted states:
+        # equal weights score them as they did
+        refs = state.get("reference_states_")
+        if "unit_weights_" not in state and "offset_" in state:
+            state["unit_weights_"] = (
+                None if refs is None else np.ones((2, refs[0].shape[2]), dtype=DTYPE)
+            )
+        super().__setstate__(state)
 
     @follows_input_namespace
     def score_samples(self, X):
@@ -651,7 +652,7 @@ horizon[, n_features]) or list of arrays
             snapshots,
             self.reference_states_,
             self.state_scales_,
-            self._unit_weights(),
+            self.unit_weights_,
             strict=True,
         ):
             net = self._network(seqs, coefs)
@@ -719,7 +720,7 @@ horizon[, n_features]) or list of arrays
                 zip(
                     (cache0, cache),
                     self.reference_states_,
-                    self._unit_weights(),
+                    self.unit_weights_,
                     strict=True,
                 )
             ):

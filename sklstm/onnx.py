@@ -843,18 +843,17 @@ def _detector(g, est, x, lens, n_steps, cell):
     else:
         score = None
         snapshots = (est.initial_coefs_, est.coefs_)
-        weights = est._unit_weights()
         for k, (coefs, ref, scale, w) in enumerate(
             zip(
                 snapshots,
                 est.reference_states_,
                 est.state_scales_,
-                weights,
+                est.unit_weights_,
                 strict=True,
             )
         ):
             top, _ = _network(g, x, lens, coefs[:-1], cell, 1, None)
-            top = g.op("Mul", [top, g.const(w.astype(np.float32), "unit_weights")])
+            top = g.op("Mul", [top, g.const(w, "unit_weights")])
             near = _nearest_reference(g, top, lens, n_steps, ref, est, k)
             part = g.op("Div", [near, g.const(np.float64(scale), "state_scale")])
             score = g.op("Neg", [part]) if score is None else g.op("Sub", [score, part])
